@@ -1,0 +1,115 @@
+// Package postgres opens Ember's store in a PostgreSQL database.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/emberhq/ember/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect is PostgreSQL's store.Dialect.
+type Dialect struct{}
+
+// Name implements store.Dialect.
+func (Dialect) Name() string { return "postgres" }
+
+// Least implements store.Dialect.
+func (Dialect) Least() string { return "LEAST" }
+
+// Greatest implements store.Dialect.
+func (Dialect) Greatest() string { return "GREATEST" }
+
+// Options tune how the database is opened.
+type Options struct {
+	// Schema, when set, holds Ember's tables; it is created if missing.
+	Schema string
+	// MaxConnections caps the pool; 0 means 16.
+	MaxConnections int
+	Logger         *slog.Logger
+}
+
+// schemaLockID is the advisory lock held while creating the schema, so that
+// servers starting at once do not race on CREATE SCHEMA.
+const schemaLockID = 0x656d626572 // "ember"
+
+// Open connects to the database at dsn (a postgres:// URL) and migrates it.
+// Migrations run under an advisory lock, so several servers can start
+// against one database at once.
+func Open(ctx context.Context, dsn string, opts Options) (*store.DB, error) {
+	if opts.Schema != "" {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("parse database url: %w", err)
+		}
+		q := u.Query()
+		q.Set("search_path", opts.Schema)
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	n := opts.MaxConnections
+	if n <= 0 {
+		n = 16
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	if opts.Schema != "" {
+		if err := createSchema(ctx, db, opts.Schema); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := store.Migrate(ctx, db, goose.DialectPostgres, sub, locker, opts.Logger); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return store.New(db, db, Dialect{}), nil
+}
+
+func createSchema(ctx context.Context, db *sql.DB, schema string) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, schemaLockID); err != nil {
+		return fmt.Errorf("lock schema creation: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, schemaLockID)
+	// The name was checked to be a plain identifier when the configuration
+	// was read; quoting keeps it one.
+	if _, err := conn.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS "`+schema+`"`); err != nil {
+		return fmt.Errorf("create schema %s: %w", schema, err)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/emberhq/ember/internal/store"
+	"github.com/emberhq/ember/internal/store/postgres"
+	"github.com/emberhq/ember/internal/store/storetest"
+)
+
+// testURL names the PostgreSQL server the tests use; without it they skip.
+func testURL(t testing.TB) string {
+	url := os.Getenv("EMBER_TEST_POSTGRES_URL")
+	if url == "" {
+		t.Skip("EMBER_TEST_POSTGRES_URL is not set")
+	}
+	return url
+}
+
+// open gives each test a schema of its own in the shared server.
+func open(t testing.TB) *store.DB {
+	t.Helper()
+	url := testURL(t)
+	schema := "test_" + strings.ToLower(rand.Text())
+	db, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Close()
+		dropSchema(t, url, schema)
+	})
+	return db
+}
+
+func dropSchema(t testing.TB, url, schema string) {
+	raw, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`DROP SCHEMA "` + schema + `" CASCADE`); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestConformance(t *testing.T) { storetest.RunAll(t, open) }
+
+func TestConcurrentStartup(t *testing.T) {
+	// Several servers starting at once against one empty database: the
+	// migration lock lets exactly one migrate, the others wait and find the
+	// schema ready.
+	url := testURL(t)
+	schema := "test_" + strings.ToLower(rand.Text())
+	t.Cleanup(func() { dropSchema(t, url, schema) })
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Go(func() {
+			db, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema})
+			if err != nil {
+				errs <- err
+				return
+			}
+			_, err = db.FindProjectByName(context.Background(), "default")
+			db.Close()
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,611 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/emberhq/ember"
+)
+
+// Ensure DB implements the span service.
+var _ ember.SpanService = (*DB)(nil)
+
+// Chunk sizes keep every statement under SQLite's 32,766 and PostgreSQL's
+// 65,535 bound parameters.
+const (
+	spanInsertChunk = 400 // x 17 columns
+	lookupChunk     = 500
+)
+
+// counts are the three cumulative values a span carries up its ancestry.
+type counts struct{ errors, prompt, completion int64 }
+
+func (c counts) zero() bool { return c == counts{} }
+
+func (c counts) add(o counts) counts {
+	return counts{c.errors + o.errors, c.prompt + o.prompt, c.completion + o.completion}
+}
+
+func ownCounts(s *ember.Span) counts {
+	var c counts
+	if s.StatusCode == ember.StatusError {
+		c.errors = 1
+	}
+	if s.HasTokenCounts {
+		c.prompt, c.completion = s.LLMTokenCountPrompt, s.LLMTokenCountCompletion
+	}
+	return c
+}
+
+// traceAgg is what one batch says about one trace.
+type traceAgg struct {
+	traceID    string
+	projectID  int64 // requested; replaced by the stored trace's project
+	start, end int64
+	sessionID  string
+	userID     string
+
+	rowID        int64
+	sessionRowID sql.NullInt64
+}
+
+// InsertSpans stores spans in one transaction. See ember.SpanWriter.
+func (db *DB) InsertSpans(ctx context.Context, spans []*ember.Span) (ember.InsertSpansResult, error) {
+	var res ember.InsertSpansResult
+	unique := make([]*ember.Span, 0, len(spans))
+	seen := make(map[string]struct{}, len(spans))
+	for _, s := range spans {
+		if _, dup := seen[s.SpanID]; dup {
+			res.Duplicates++
+			continue
+		}
+		seen[s.SpanID] = struct{}{}
+		unique = append(unique, s)
+	}
+	if len(unique) == 0 {
+		return res, nil
+	}
+	var learned map[string]int64
+	var inserted int
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		w := &spanBatch{db: db, tx: tx, spans: unique}
+		var err error
+		if learned, err = w.run(ctx); err != nil {
+			return err
+		}
+		inserted = len(w.inserted)
+		return nil
+	})
+	if err != nil {
+		db.forgetProjects()
+		return ember.InsertSpansResult{}, fmt.Errorf("insert spans: %w", err)
+	}
+	db.cacheProjects(learned)
+	res.Inserted = inserted
+	res.Duplicates += len(unique) - inserted
+	return res, nil
+}
+
+// spanBatch is the state of one InsertSpans transaction.
+type spanBatch struct {
+	db     *DB
+	tx     *sql.Tx
+	spans  []*ember.Span // unique span ids
+	traces map[string]*traceAgg
+
+	// oldChildren sums the cumulative counts of already stored children,
+	// by parent span id.
+	oldChildren map[string]counts
+	// cumulative holds the computed cumulative counts, by index in spans.
+	cumulative []counts
+	// inserted holds the indexes of the spans this batch stored.
+	inserted map[int]struct{}
+	// index maps span id to index in spans.
+	index map[string]int
+}
+
+func (w *spanBatch) run(ctx context.Context) (learned map[string]int64, err error) {
+	w.index = make(map[string]int, len(w.spans))
+	for i, s := range w.spans {
+		w.index[s.SpanID] = i
+	}
+	names := make([]string, 0, 1)
+	for _, s := range w.spans {
+		if !slices.Contains(names, s.ProjectName) {
+			names = append(names, s.ProjectName)
+		}
+	}
+	projectIDs, learned, err := w.db.resolveProjects(ctx, w.tx, names)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.upsertTraces(ctx, projectIDs); err != nil {
+		return nil, err
+	}
+	if err := w.upsertSessions(ctx); err != nil {
+		return nil, err
+	}
+	if err := w.loadOldChildren(ctx); err != nil {
+		return nil, err
+	}
+	w.cumulative = w.computeCumulative(nil)
+	if err := w.insertSpans(ctx); err != nil {
+		return nil, err
+	}
+	if len(w.inserted) < len(w.spans) {
+		if err := w.correctForDuplicates(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.propagate(ctx); err != nil {
+		return nil, err
+	}
+	if err := w.insertCosts(ctx); err != nil {
+		return nil, err
+	}
+	return learned, nil
+}
+
+func (w *spanBatch) upsertTraces(ctx context.Context, projectIDs map[string]int64) error {
+	w.traces = make(map[string]*traceAgg)
+	for _, s := range w.spans {
+		start, end := nanos(s.StartTime), nanos(s.EndTime)
+		t, ok := w.traces[s.TraceID]
+		if !ok {
+			t = &traceAgg{traceID: s.TraceID, projectID: projectIDs[s.ProjectName], start: start, end: end}
+			w.traces[s.TraceID] = t
+		}
+		t.start, t.end = min(t.start, start), max(t.end, end)
+		if t.sessionID == "" {
+			t.sessionID = s.SessionID
+		}
+		if t.userID == "" {
+			t.userID = s.UserID
+		}
+	}
+	ids := make([]string, 0, len(w.traces))
+	for id := range w.traces {
+		ids = append(ids, id)
+	}
+	// Sorted, so concurrent writers on PostgreSQL lock rows in one order.
+	slices.Sort(ids)
+	d := w.db.dialect
+	return chunks(ids, lookupChunk, func(ids []string) error {
+		q := []byte(`INSERT INTO traces (trace_id, project_id, start_time, end_time) VALUES `)
+		q = placeholders(q, len(ids), 4, 1)
+		q = append(q, ` ON CONFLICT (trace_id) DO UPDATE SET start_time = `+d.Least()+`(traces.start_time, excluded.start_time), end_time = `+d.Greatest()+`(traces.end_time, excluded.end_time) RETURNING id, trace_id, project_id, project_session_id`...)
+		args := make([]any, 0, 4*len(ids))
+		for _, id := range ids {
+			t := w.traces[id]
+			args = append(args, t.traceID, t.projectID, t.start, t.end)
+		}
+		rows, err := w.tx.QueryContext(ctx, string(q), args...)
+		if err != nil {
+			return fmt.Errorf("upsert traces: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var rowID, projectID int64
+			var traceID string
+			var session sql.NullInt64
+			if err := rows.Scan(&rowID, &traceID, &projectID, &session); err != nil {
+				return fmt.Errorf("scan trace: %w", err)
+			}
+			t := w.traces[traceID]
+			t.rowID, t.projectID, t.sessionRowID = rowID, projectID, session
+		}
+		return rows.Err()
+	})
+}
+
+// upsertSessions links the batch's traces to their sessions and widens the
+// sessions' time bounds. A trace that already belongs to a session keeps it.
+func (w *spanBatch) upsertSessions(ctx context.Context) error {
+	type sessionAgg struct {
+		projectID  int64
+		start, end int64
+		userID     string
+		traces     []*traceAgg
+	}
+	d := w.db.dialect
+	sessions := make(map[string]*sessionAgg)
+	for _, t := range w.traces {
+		if t.sessionRowID.Valid {
+			if _, err := w.tx.ExecContext(ctx, `UPDATE project_sessions SET start_time = `+d.Least()+`(start_time, $1), end_time = `+d.Greatest()+`(end_time, $2) WHERE id = $3`,
+				t.start, t.end, t.sessionRowID.Int64); err != nil {
+				return fmt.Errorf("widen session: %w", err)
+			}
+			continue
+		}
+		if t.sessionID == "" {
+			continue
+		}
+		s, ok := sessions[t.sessionID]
+		if !ok {
+			s = &sessionAgg{projectID: t.projectID, start: t.start, end: t.end}
+			sessions[t.sessionID] = s
+		}
+		s.start, s.end = min(s.start, t.start), max(s.end, t.end)
+		if s.userID == "" {
+			s.userID = t.userID
+		}
+		s.traces = append(s.traces, t)
+	}
+	ids := make([]string, 0, len(sessions))
+	for id := range sessions {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s := sessions[id]
+		var user any
+		if s.userID != "" {
+			user = s.userID
+		}
+		var rowID int64
+		err := w.tx.QueryRowContext(ctx, `INSERT INTO project_sessions (session_id, project_id, user_id, start_time, end_time) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (session_id) DO UPDATE SET start_time = `+d.Least()+`(project_sessions.start_time, excluded.start_time), end_time = `+d.Greatest()+`(project_sessions.end_time, excluded.end_time), user_id = COALESCE(project_sessions.user_id, excluded.user_id)
+RETURNING id`, id, s.projectID, user, s.start, s.end).Scan(&rowID)
+		if err != nil {
+			return fmt.Errorf("upsert session: %w", err)
+		}
+		for _, t := range s.traces {
+			if _, err := w.tx.ExecContext(ctx, `UPDATE traces SET project_session_id = $1 WHERE id = $2 AND project_session_id IS NULL`, rowID, t.rowID); err != nil {
+				return fmt.Errorf("link trace to session: %w", err)
+			}
+			t.sessionRowID = sql.NullInt64{Int64: rowID, Valid: true}
+		}
+	}
+	return nil
+}
+
+// loadOldChildren sums, for every span of the batch, the cumulative counts
+// of its children that are already stored (children often arrive first).
+// Only children with something to add are read.
+func (w *spanBatch) loadOldChildren(ctx context.Context) error {
+	w.oldChildren = make(map[string]counts)
+	return chunks(w.spans, lookupChunk, func(spans []*ember.Span) error {
+		q := []byte(`SELECT s.parent_id, t.trace_id, s.cumulative_error_count, s.cumulative_llm_token_count_prompt, s.cumulative_llm_token_count_completion FROM spans s JOIN traces t ON t.id = s.trace_rowid WHERE s.parent_id IN (`)
+		q = inList(q, len(spans), 1)
+		q = append(q, `) AND (s.cumulative_error_count <> 0 OR s.cumulative_llm_token_count_prompt <> 0 OR s.cumulative_llm_token_count_completion <> 0)`...)
+		args := make([]any, len(spans))
+		for i, s := range spans {
+			args[i] = s.SpanID
+		}
+		rows, err := w.tx.QueryContext(ctx, string(q), args...)
+		if err != nil {
+			return fmt.Errorf("find stored children: %w", err)
+		}
+		defer rows.Close()
+		byID := make(map[string]*ember.Span, len(spans))
+		for _, s := range spans {
+			byID[s.SpanID] = s
+		}
+		for rows.Next() {
+			var parentID, traceID string
+			var c counts
+			if err := rows.Scan(&parentID, &traceID, &c.errors, &c.prompt, &c.completion); err != nil {
+				return fmt.Errorf("scan stored child: %w", err)
+			}
+			if p := byID[parentID]; p != nil && p.TraceID == traceID {
+				w.oldChildren[parentID] = w.oldChildren[parentID].add(c)
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// computeCumulative returns the cumulative counts of the batch's spans:
+// own counts, plus stored children, plus children in the batch. When only
+// is non-nil, spans outside it are left out (they were not stored).
+func (w *spanBatch) computeCumulative(only map[int]struct{}) []counts {
+	included := func(i int) bool {
+		if only == nil {
+			return true
+		}
+		_, ok := only[i]
+		return ok
+	}
+	index := make(map[string]int, len(w.spans))
+	for i, s := range w.spans {
+		if included(i) {
+			index[s.SpanID] = i
+		}
+	}
+	children := make(map[int][]int)
+	for i, s := range w.spans {
+		if !included(i) || s.ParentID == "" {
+			continue
+		}
+		if p, ok := index[s.ParentID]; ok && p != i && w.spans[p].TraceID == s.TraceID {
+			children[p] = append(children[p], i)
+		}
+	}
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := make([]uint8, len(w.spans))
+	cum := make([]counts, len(w.spans))
+	var visit func(i int) counts
+	visit = func(i int) counts {
+		switch state[i] {
+		case done:
+			return cum[i]
+		case visiting:
+			// A cycle of parent ids: count each span once.
+			return counts{}
+		}
+		state[i] = visiting
+		c := ownCounts(w.spans[i]).add(w.oldChildren[w.spans[i].SpanID])
+		for _, child := range children[i] {
+			c = c.add(visit(child))
+		}
+		cum[i], state[i] = c, done
+		return c
+	}
+	for i := range w.spans {
+		if included(i) {
+			visit(i)
+		}
+	}
+	return cum
+}
+
+func (w *spanBatch) insertSpans(ctx context.Context) error {
+	w.inserted = make(map[int]struct{}, len(w.spans))
+	index := w.index
+	const cols = 17
+	return chunks(w.spans, spanInsertChunk, func(spans []*ember.Span) error {
+		q := make([]byte, 0, 256+len(spans)*cols*5)
+		q = append(q, `INSERT INTO spans (trace_rowid, project_id, span_id, parent_id, name, span_kind, start_time, end_time, status_code, status_message, attributes, events, llm_token_count_prompt, llm_token_count_completion, cumulative_error_count, cumulative_llm_token_count_prompt, cumulative_llm_token_count_completion) VALUES `...)
+		q = placeholders(q, len(spans), cols, 1)
+		q = append(q, ` ON CONFLICT (span_id) DO NOTHING RETURNING id, span_id`...)
+		args := make([]any, 0, cols*len(spans))
+		for _, s := range spans {
+			t := w.traces[s.TraceID]
+			c := w.cumulative[index[s.SpanID]]
+			var parent, prompt, completion any
+			if s.ParentID != "" {
+				parent = s.ParentID
+			}
+			if s.HasTokenCounts {
+				prompt, completion = s.LLMTokenCountPrompt, s.LLMTokenCountCompletion
+			}
+			args = append(args, t.rowID, t.projectID, s.SpanID, parent, s.Name, string(s.Kind),
+				nanos(s.StartTime), nanos(s.EndTime), string(s.StatusCode), s.StatusMessage,
+				jsonText(s.Attributes, "{}"), jsonText(s.Events, "[]"), prompt, completion,
+				c.errors, c.prompt, c.completion)
+		}
+		rows, err := w.tx.QueryContext(ctx, string(q), args...)
+		if err != nil {
+			return fmt.Errorf("insert spans: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var spanID string
+			if err := rows.Scan(&id, &spanID); err != nil {
+				return fmt.Errorf("scan span id: %w", err)
+			}
+			i := index[spanID]
+			s := w.spans[i]
+			t := w.traces[s.TraceID]
+			s.ID, s.TraceRowID, s.ProjectID = id, t.rowID, t.projectID
+			s.CumulativeErrorCount, s.CumulativeLLMTokenCountPrompt, s.CumulativeLLMTokenCountCompletion = w.cumulative[i].errors, w.cumulative[i].prompt, w.cumulative[i].completion
+			w.inserted[i] = struct{}{}
+		}
+		return rows.Err()
+	})
+}
+
+// correctForDuplicates recomputes the cumulative counts when some spans of
+// the batch were already stored: those must not be counted twice.
+func (w *spanBatch) correctForDuplicates(ctx context.Context) error {
+	corrected := w.computeCumulative(w.inserted)
+	for i := range w.inserted {
+		if corrected[i] == w.cumulative[i] {
+			continue
+		}
+		c := corrected[i]
+		s := w.spans[i]
+		if _, err := w.tx.ExecContext(ctx, `UPDATE spans SET cumulative_error_count = $1, cumulative_llm_token_count_prompt = $2, cumulative_llm_token_count_completion = $3 WHERE id = $4`,
+			c.errors, c.prompt, c.completion, s.ID); err != nil {
+			return fmt.Errorf("correct cumulative counts: %w", err)
+		}
+		s.CumulativeErrorCount, s.CumulativeLLMTokenCountPrompt, s.CumulativeLLMTokenCountCompletion = c.errors, c.prompt, c.completion
+	}
+	w.cumulative = corrected
+	return nil
+}
+
+// propagate adds the cumulative counts of every new subtree to its stored
+// ancestors.
+func (w *spanBatch) propagate(ctx context.Context) error {
+	for i := range w.inserted {
+		s := w.spans[i]
+		if s.ParentID == "" || w.cumulative[i].zero() {
+			continue
+		}
+		if p, ok := w.index[s.ParentID]; ok && p != i && w.spans[p].TraceID == s.TraceID {
+			if _, stored := w.inserted[p]; stored {
+				continue // counted in the parent, which carries it up
+			}
+		}
+		if err := addToAncestors(ctx, w.tx, s.ParentID, s.TraceRowID, w.cumulative[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addToAncestors adds c to the cumulative counts of the span parentID and
+// every stored ancestor of it in the same trace. UNION (not UNION ALL) stops
+// the recursion on a cycle of parent ids.
+func addToAncestors(ctx context.Context, tx *sql.Tx, parentID string, traceRowID int64, c counts) error {
+	_, err := tx.ExecContext(ctx, `WITH RECURSIVE ancestors(span_id, parent_id) AS (
+	SELECT span_id, parent_id FROM spans WHERE span_id = $1 AND trace_rowid = $2
+	UNION
+	SELECT s.span_id, s.parent_id FROM spans s JOIN ancestors a ON s.span_id = a.parent_id WHERE s.trace_rowid = $2
+)
+UPDATE spans SET
+	cumulative_error_count = cumulative_error_count + $3,
+	cumulative_llm_token_count_prompt = cumulative_llm_token_count_prompt + $4,
+	cumulative_llm_token_count_completion = cumulative_llm_token_count_completion + $5
+WHERE span_id IN (SELECT span_id FROM ancestors)`, parentID, traceRowID, c.errors, c.prompt, c.completion)
+	if err != nil {
+		return fmt.Errorf("update ancestors: %w", err)
+	}
+	return nil
+}
+
+func (w *spanBatch) insertCosts(ctx context.Context) error {
+	var priced []*ember.Span
+	for i := range w.inserted {
+		if w.spans[i].Cost != nil {
+			priced = append(priced, w.spans[i])
+		}
+	}
+	const cols = 13
+	return chunks(priced, spanInsertChunk, func(spans []*ember.Span) error {
+		q := []byte(`INSERT INTO span_costs (span_rowid, trace_rowid, project_id, span_start_time, model_name, provider, prompt_tokens, completion_tokens, total_tokens, prompt_cost, completion_cost, total_cost, details) VALUES `)
+		q = placeholders(q, len(spans), cols, 1)
+		args := make([]any, 0, cols*len(spans))
+		for _, s := range spans {
+			c := s.Cost
+			args = append(args, s.ID, s.TraceRowID, s.ProjectID, nanos(s.StartTime), c.ModelName, c.Provider,
+				c.PromptTokens, c.CompletionTokens, c.TotalTokens, c.PromptCost, c.CompletionCost, c.TotalCost,
+				costDetailsJSON(c.Details))
+		}
+		if _, err := w.tx.ExecContext(ctx, string(q), args...); err != nil {
+			return fmt.Errorf("insert span costs: %w", err)
+		}
+		return nil
+	})
+}
+
+// jsonText passes JSON to the database as text: SQLite keeps JSON as text
+// (a blob would read as its binary JSONB form) and PostgreSQL parses text
+// into jsonb.
+func jsonText(b []byte, empty string) string {
+	if len(b) == 0 {
+		return empty
+	}
+	return string(b)
+}
+
+const spanColumns = `s.id, s.trace_rowid, s.project_id, t.trace_id, s.span_id, COALESCE(s.parent_id, ''), s.name, s.span_kind, s.start_time, s.end_time, s.status_code, s.status_message, s.attributes, s.events, s.llm_token_count_prompt, s.llm_token_count_completion, s.cumulative_error_count, s.cumulative_llm_token_count_prompt, s.cumulative_llm_token_count_completion, COALESCE(ps.session_id, '')`
+
+func scanSpan(row interface{ Scan(...any) error }) (*ember.Span, error) {
+	var s ember.Span
+	var start, end int64
+	var kind, status string
+	var attributes, events string
+	var prompt, completion sql.NullInt64
+	if err := row.Scan(&s.ID, &s.TraceRowID, &s.ProjectID, &s.TraceID, &s.SpanID, &s.ParentID, &s.Name, &kind,
+		&start, &end, &status, &s.StatusMessage, &attributes, &events, &prompt, &completion,
+		&s.CumulativeErrorCount, &s.CumulativeLLMTokenCountPrompt, &s.CumulativeLLMTokenCountCompletion, &s.SessionID); err != nil {
+		return nil, err
+	}
+	s.Kind, s.StatusCode = ember.SpanKind(kind), ember.StatusCode(status)
+	s.StartTime, s.EndTime = fromNanos(start), fromNanos(end)
+	s.Attributes, s.Events = []byte(attributes), []byte(events)
+	if prompt.Valid || completion.Valid {
+		s.HasTokenCounts = true
+		s.LLMTokenCountPrompt, s.LLMTokenCountCompletion = prompt.Int64, completion.Int64
+	}
+	return &s, nil
+}
+
+// FindSpans returns the spans that match filter, newest row first.
+func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.Span, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if filter.ProjectID != nil {
+		where = append(where, "s.project_id = "+arg(*filter.ProjectID))
+	}
+	if filter.TraceID != nil {
+		where = append(where, "t.trace_id = "+arg(*filter.TraceID))
+	}
+	if len(filter.SpanIDs) > 0 {
+		ids := make([]string, len(filter.SpanIDs))
+		for i, id := range filter.SpanIDs {
+			ids[i] = arg(id)
+		}
+		where = append(where, "s.span_id IN ("+strings.Join(ids, ",")+")")
+	}
+	if filter.Cursor > 0 {
+		where = append(where, "s.id <= "+arg(filter.Cursor))
+	}
+	q := `SELECT ` + spanColumns + ` FROM spans s JOIN traces t ON t.id = s.trace_rowid LEFT JOIN project_sessions ps ON ps.id = t.project_session_id`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY s.id DESC"
+	if filter.Limit > 0 {
+		q += " LIMIT " + arg(filter.Limit)
+	}
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find spans: %w", err)
+	}
+	defer rows.Close()
+	var spans []*ember.Span
+	for rows.Next() {
+		s, err := scanSpan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan span: %w", err)
+		}
+		spans = append(spans, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find spans: %w", err)
+	}
+	return spans, nil
+}
+
+// CountSpans returns the number of stored spans.
+func (db *DB) CountSpans(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM spans`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count spans: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteSpan deletes one span by its OTel span id. See ember.SpanService.
+func (db *DB) DeleteSpan(ctx context.Context, spanID string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var id, traceRowID int64
+		var parentID sql.NullString
+		var c counts
+		err := tx.QueryRowContext(ctx, `SELECT id, trace_rowid, parent_id, cumulative_error_count, cumulative_llm_token_count_prompt, cumulative_llm_token_count_completion FROM spans WHERE span_id = $1`, spanID).
+			Scan(&id, &traceRowID, &parentID, &c.errors, &c.prompt, &c.completion)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ember.Errorf(ember.ENOTFOUND, "Span with span_id '%s' not found", spanID)
+		} else if err != nil {
+			return fmt.Errorf("find span: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM spans WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete span: %w", err)
+		}
+		if parentID.Valid && parentID.String != "" && !c.zero() {
+			if err := addToAncestors(ctx, tx, parentID.String, traceRowID, counts{-c.errors, -c.prompt, -c.completion}); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM traces WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM spans WHERE trace_rowid = $1)`, traceRowID); err != nil {
+			return fmt.Errorf("delete empty trace: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,98 @@
+// Package sqlite opens Ember's store in an embedded SQLite database file.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/emberhq/ember/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect is SQLite's store.Dialect.
+type Dialect struct{}
+
+// Name implements store.Dialect.
+func (Dialect) Name() string { return "sqlite" }
+
+// Least implements store.Dialect.
+func (Dialect) Least() string { return "min" }
+
+// Greatest implements store.Dialect.
+func (Dialect) Greatest() string { return "max" }
+
+// Options tune how the database is opened.
+type Options struct {
+	// ReadConnections is the size of the read pool; 0 means 4.
+	ReadConnections int
+	Logger          *slog.Logger
+}
+
+// Open opens (creating if needed) the database at path, or a private
+// in-memory database for ":memory:", and migrates it.
+//
+// The file runs in WAL mode with synchronous=FULL: a commit is on disk
+// before InsertSpans returns, so an acknowledged span survives a crash of
+// the process or of the machine. Writes go through one connection that
+// takes the write lock when a transaction begins (IMMEDIATE), so there are
+// never lock upgrades to fail; reads use a separate pool that WAL lets run
+// beside the writer.
+func Open(ctx context.Context, path string, opts Options) (*store.DB, error) {
+	var base string
+	if path == ":memory:" {
+		// A named shared-cache memory database, so both pools see it.
+		base = "file:ember-" + rand.Text() + "?mode=memory&cache=shared"
+	} else {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+		base = "file:" + (&url.URL{Path: path}).EscapedPath() + "?"
+	}
+	pragmas := "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
+	write, err := sql.Open("sqlite", base+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	if err := store.Migrate(ctx, write, goose.DialectSQLite3, sub, nil, opts.Logger); err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := sql.Open("sqlite", base+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	n := opts.ReadConnections
+	if n <= 0 {
+		n = 4
+	}
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	return store.New(write, read, Dialect{}), nil
+}

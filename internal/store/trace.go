@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/emberhq/ember"
+)
+
+// Ensure DB implements the trace service.
+var _ ember.TraceService = (*DB)(nil)
+
+// FindTraceByTraceID returns ENOTFOUND if no trace has that OTel id.
+func (db *DB) FindTraceByTraceID(ctx context.Context, traceID string) (*ember.Trace, error) {
+	var t ember.Trace
+	var session sql.NullInt64
+	var start, end int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, project_id, trace_id, project_session_id, start_time, end_time FROM traces WHERE trace_id = $1`, traceID).
+		Scan(&t.ID, &t.ProjectID, &t.TraceID, &session, &start, &end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ember.Errorf(ember.ENOTFOUND, "Trace with trace_id '%s' not found", traceID)
+	} else if err != nil {
+		return nil, fmt.Errorf("find trace: %w", err)
+	}
+	t.SessionRowID = session.Int64
+	t.StartTime, t.EndTime = fromNanos(start), fromNanos(end)
+	return &t, nil
+}
+
+// FindSessionBySessionID returns ENOTFOUND if no session has that id.
+func (db *DB) FindSessionBySessionID(ctx context.Context, sessionID string) (*ember.Session, error) {
+	var s ember.Session
+	var user sql.NullString
+	var start, end int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, session_id, project_id, user_id, start_time, end_time FROM project_sessions WHERE session_id = $1`, sessionID).
+		Scan(&s.ID, &s.SessionID, &s.ProjectID, &user, &start, &end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ember.Errorf(ember.ENOTFOUND, "Session with session_id %s not found", sessionID)
+	} else if err != nil {
+		return nil, fmt.Errorf("find session: %w", err)
+	}
+	s.UserID = user.String
+	s.StartTime, s.EndTime = fromNanos(start), fromNanos(end)
+	return &s, nil
+}
+
+func costDetailsJSON(details []ember.SpanCostDetail) string {
+	if len(details) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(details)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
+}
+
+// FindSpanCost returns the stored price of the span with row id spanRowID;
+// ENOTFOUND if it has none.
+func (db *DB) FindSpanCost(ctx context.Context, spanRowID int64) (*ember.SpanCost, error) {
+	var c ember.SpanCost
+	var details string
+	err := db.read.QueryRowContext(ctx, `SELECT model_name, provider, prompt_tokens, completion_tokens, total_tokens, prompt_cost, completion_cost, total_cost, details FROM span_costs WHERE span_rowid = $1`, spanRowID).
+		Scan(&c.ModelName, &c.Provider, &c.PromptTokens, &c.CompletionTokens, &c.TotalTokens, &c.PromptCost, &c.CompletionCost, &c.TotalCost, &details)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ember.Errorf(ember.ENOTFOUND, "Span cost for span %d not found", spanRowID)
+	} else if err != nil {
+		return nil, fmt.Errorf("find span cost: %w", err)
+	}
+	if err := json.Unmarshal([]byte(details), &c.Details); err != nil {
+		return nil, fmt.Errorf("decode span cost details: %w", err)
+	}
+	return &c, nil
+}
