@@ -176,7 +176,7 @@ func (w *spanBatch) upsertTraces(ctx context.Context, projectIDs map[string]int6
 	d := w.db.dialect
 	return chunks(ids, lookupChunk, func(ids []string) error {
 		q := []byte(`INSERT INTO traces (trace_id, project_id, start_time, end_time) VALUES `)
-		q = placeholders(q, len(ids), 4, 1)
+		q = w.db.placeholders(q, len(ids), 4)
 		q = append(q, ` ON CONFLICT (trace_id) DO UPDATE SET start_time = `+d.Least()+`(traces.start_time, excluded.start_time), end_time = `+d.Greatest()+`(traces.end_time, excluded.end_time) RETURNING id, trace_id, project_id, project_session_id`...)
 		args := make([]any, 0, 4*len(ids))
 		for _, id := range ids {
@@ -270,7 +270,7 @@ func (w *spanBatch) loadOldChildren(ctx context.Context) error {
 	w.oldChildren = make(map[string]counts)
 	return chunks(w.spans, lookupChunk, func(spans []*ember.Span) error {
 		q := []byte(`SELECT s.parent_id, t.trace_id, s.cumulative_error_count, s.cumulative_llm_token_count_prompt, s.cumulative_llm_token_count_completion FROM spans s JOIN traces t ON t.id = s.trace_rowid WHERE s.parent_id IN (`)
-		q = inList(q, len(spans), 1)
+		q = w.db.inList(q, len(spans))
 		q = append(q, `) AND (s.cumulative_error_count <> 0 OR s.cumulative_llm_token_count_prompt <> 0 OR s.cumulative_llm_token_count_completion <> 0)`...)
 		args := make([]any, len(spans))
 		for i, s := range spans {
@@ -364,7 +364,7 @@ func (w *spanBatch) insertSpans(ctx context.Context) error {
 	return chunks(w.spans, spanInsertChunk, func(spans []*ember.Span) error {
 		q := make([]byte, 0, 256+len(spans)*cols*5)
 		q = append(q, `INSERT INTO spans (trace_rowid, project_id, span_id, parent_id, name, span_kind, start_time, end_time, status_code, status_message, attributes, events, llm_token_count_prompt, llm_token_count_completion, cumulative_error_count, cumulative_llm_token_count_prompt, cumulative_llm_token_count_completion) VALUES `...)
-		q = placeholders(q, len(spans), cols, 1)
+		q = w.db.placeholders(q, len(spans), cols)
 		q = append(q, ` ON CONFLICT (span_id) DO NOTHING RETURNING id, span_id`...)
 		args := make([]any, 0, cols*len(spans))
 		for _, s := range spans {
@@ -474,7 +474,7 @@ func (w *spanBatch) insertCosts(ctx context.Context) error {
 	const cols = 13
 	return chunks(priced, spanInsertChunk, func(spans []*ember.Span) error {
 		q := []byte(`INSERT INTO span_costs (span_rowid, trace_rowid, project_id, span_start_time, model_name, provider, prompt_tokens, completion_tokens, total_tokens, prompt_cost, completion_cost, total_cost, details) VALUES `)
-		q = placeholders(q, len(spans), cols, 1)
+		q = w.db.placeholders(q, len(spans), cols)
 		args := make([]any, 0, cols*len(spans))
 		for _, s := range spans {
 			c := s.Cost

@@ -21,6 +21,11 @@ type Dialect interface {
 	// functions (min/max in SQLite, LEAST/GREATEST in PostgreSQL).
 	Least() string
 	Greatest() string
+	// PositionalParameters reports whether bulk statements should use "?"
+	// rather than "$n". SQLite resolves "$n" names by a linear search per
+	// parameter, which makes a statement of thousands of parameters
+	// quadratic to prepare; "?" costs nothing.
+	PositionalParameters() bool
 }
 
 // DB is an open database holding Ember's data. It implements the service
@@ -90,9 +95,11 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// placeholders appends "($n,$n+1,...),(...)" for rows rows of cols columns,
-// numbering from first.
-func placeholders(buf []byte, rows, cols, first int) []byte {
+// placeholders appends "($1,$2,...),(...)" for rows rows of cols columns,
+// or "(?,?,...)" where the dialect prefers positional parameters. The
+// statement must have no other parameters.
+func (db *DB) placeholders(buf []byte, rows, cols int) []byte {
+	first := 1
 	n := first
 	for r := 0; r < rows; r++ {
 		if r > 0 {
@@ -103,8 +110,7 @@ func placeholders(buf []byte, rows, cols, first int) []byte {
 			if c > 0 {
 				buf = append(buf, ',')
 			}
-			buf = append(buf, '$')
-			buf = appendInt(buf, n)
+			buf = db.param(buf, n)
 			n++
 		}
 		buf = append(buf, ')')
@@ -112,16 +118,24 @@ func placeholders(buf []byte, rows, cols, first int) []byte {
 	return buf
 }
 
-// inList appends "$n,$n+1,..." for count parameters.
-func inList(buf []byte, count, first int) []byte {
+// inList appends "$1,$2,..." (or "?,?,...") for count parameters. The
+// statement must have no other parameters.
+func (db *DB) inList(buf []byte, count int) []byte {
 	for i := 0; i < count; i++ {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, '$')
-		buf = appendInt(buf, first+i)
+		buf = db.param(buf, i+1)
 	}
 	return buf
+}
+
+func (db *DB) param(buf []byte, n int) []byte {
+	if db.dialect.PositionalParameters() {
+		return append(buf, '?')
+	}
+	buf = append(buf, '$')
+	return appendInt(buf, n)
 }
 
 func appendInt(buf []byte, n int) []byte {

@@ -113,3 +113,6 @@ func createSchema(ctx context.Context, db *sql.DB, schema string) error {
 	}
 	return nil
 }
+
+// PositionalParameters implements store.Dialect.
+func (Dialect) PositionalParameters() bool { return false }

@@ -82,3 +82,7 @@ func TestConcurrentStartup(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkInsertSpans(b *testing.B) {
+	storetest.BenchmarkInsertSpans(b, func(b *testing.B) *store.DB { return open(b) })
+}

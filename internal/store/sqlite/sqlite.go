@@ -96,3 +96,6 @@ func Open(ctx context.Context, path string, opts Options) (*store.DB, error) {
 	read.SetMaxIdleConns(n)
 	return store.New(write, read, Dialect{}), nil
 }
+
+// PositionalParameters implements store.Dialect.
+func (Dialect) PositionalParameters() bool { return true }

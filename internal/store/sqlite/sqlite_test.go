@@ -47,3 +47,7 @@ func TestReopen(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkInsertSpans(b *testing.B) {
+	storetest.BenchmarkInsertSpans(b, func(b *testing.B) *store.DB { return open(b) })
+}

@@ -1,0 +1,129 @@
+// Package httpapi serves Ember's HTTP API: OTLP/HTTP ingestion, health
+// checks and Phoenix's REST routes under /v1.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/emberhq/ember"
+	"github.com/emberhq/ember/internal/ingest"
+)
+
+// SpanIngester queues converted spans for storage.
+type SpanIngester interface {
+	// Admit returns an EUNAVAILABLE error when no request can be taken now.
+	Admit() error
+	// Write returns once spans are durably stored.
+	Write(ctx context.Context, spans []*ember.Span) error
+}
+
+// Pinger checks that the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Handler holds the dependencies of the HTTP API.
+type Handler struct {
+	Ingester  SpanIngester
+	Converter *ingest.Converter
+	Database  Pinger
+	// MaxRequestBytes caps an OTLP body, before and after decompression.
+	MaxRequestBytes int64
+	Logger          *slog.Logger
+}
+
+// Register adds the API's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/traces", h.handleOTLPTraces)
+	mux.HandleFunc("GET /healthz", h.handleHealthz)
+	mux.HandleFunc("GET /readyz", h.handleReadyz)
+	mux.HandleFunc("GET /arize_phoenix_version", h.handleVersion)
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return h.Logger
+}
+
+// statusOf maps an application error code to its HTTP status.
+func statusOf(code string) int {
+	switch code {
+	case ember.EINVALID:
+		return http.StatusBadRequest
+	case ember.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case ember.EFORBIDDEN:
+		return http.StatusForbidden
+	case ember.ENOTFOUND:
+		return http.StatusNotFound
+	case ember.ECONFLICT:
+		return http.StatusConflict
+	case ember.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case ember.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	case ember.EUNPROCESSABLE:
+		return http.StatusUnprocessableEntity
+	case ember.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// retryAfterSeconds is what a client that was refused for capacity is told
+// to wait.
+const retryAfterSeconds = 1
+
+// Error writes err as a plain-text reply, as Phoenix does. Internal errors
+// are logged and their details withheld.
+func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := ember.ErrorCode(err)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if r.Context().Err() != nil {
+			return // the client is gone; nobody reads the reply
+		}
+	}
+	status := statusOf(code)
+	if code == ember.EINTERNAL {
+		h.logger().Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
+	WriteText(w, status, ember.ErrorMessage(err))
+}
+
+// WriteText writes a plain-text reply.
+func WriteText(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(text)))
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(text))
+}
+
+func (h *Handler) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	WriteText(w, http.StatusOK, "OK")
+}
+
+func (h *Handler) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	if err := h.Database.Ping(r.Context()); err != nil {
+		h.logger().Warn("readiness check failed", "err", err)
+		WriteText(w, http.StatusServiceUnavailable, "database unreachable")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("{}"))
+}
+
+func (h *Handler) handleVersion(w http.ResponseWriter, r *http.Request) {
+	WriteText(w, http.StatusOK, ember.PhoenixVersion)
+}
