@@ -56,10 +56,12 @@ func TestOTelSDKExporters(t *testing.T) {
 				if err := tp.ForceFlush(ctx); err != nil {
 					t.Fatal(err)
 				}
+				// Shutdown empties the recorder: take its spans first.
+				spans := recorded.GetSpans()
 				if err := tp.Shutdown(ctx); err != nil {
 					t.Fatal(err)
 				}
-				compareStored(t, db, recorded.GetSpans(), traceID, "otel-"+name, "session-"+name)
+				compareStored(t, db, spans, traceID, "otel-"+name, "session-"+name)
 			})
 		}
 	})
