@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/emberhq/ember"
 	"github.com/emberhq/ember/internal/ingest"
@@ -34,6 +35,9 @@ type Handler struct {
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
+
+	decodeOnce sync.Once
+	decodeSem  chan struct{}
 }
 
 // Register adds the API's routes to mux.

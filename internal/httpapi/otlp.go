@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,23 +46,11 @@ func (h *Handler) handleOTLPTraces(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	buf := bodyBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
-			buf.Reset()
-			bodyBuffers.Put(buf)
-		}
-	}()
-	if err := readBody(buf, w, r, contentEncoding, h.MaxRequestBytes); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	td, err := ingest.DecodeRequest(buf.Bytes(), enc)
+	spans, invalid, err := h.decode(w, r, enc, contentEncoding)
 	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
-	spans, invalid := h.Converter.Convert(td, strings.TrimSpace(r.Header.Get("x-project-name")))
 	if err := h.Ingester.Write(r.Context(), spans); err != nil {
 		h.Error(w, r, err)
 		return
@@ -75,6 +64,42 @@ func (h *Handler) handleOTLPTraces(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(reply)
+}
+
+// decode reads, decompresses, decodes and converts the body. At most a few
+// requests decode at once: a request waiting here holds no memory beyond its
+// unread body, which stays in the socket. The body's buffer is released
+// before the spans are queued, so a request waiting for its commit holds
+// only its spans.
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request, enc ingest.Encoding, contentEncoding string) ([]*ember.Span, []ingest.InvalidSpan, error) {
+	select {
+	case h.decodeSlots() <- struct{}{}:
+		defer func() { <-h.decodeSlots() }()
+	case <-r.Context().Done():
+		return nil, nil, r.Context().Err()
+	}
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
+	if err := readBody(buf, w, r, contentEncoding, h.MaxRequestBytes); err != nil {
+		return nil, nil, err
+	}
+	td, err := ingest.DecodeRequest(buf.Bytes(), enc)
+	if err != nil {
+		return nil, nil, err
+	}
+	spans, invalid := h.Converter.Convert(td, strings.TrimSpace(r.Header.Get("x-project-name")))
+	return spans, invalid, nil
+}
+
+// decodeSlots bounds concurrent decoding to a few per CPU.
+func (h *Handler) decodeSlots() chan struct{} {
+	h.decodeOnce.Do(func() { h.decodeSem = make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2) })
+	return h.decodeSem
 }
 
 // otlpEncoding reads the request's media type: OTLP/HTTP's protobuf, or

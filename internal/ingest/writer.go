@@ -27,6 +27,10 @@ type WriterOptions struct {
 	// MaxQueuedSpans caps the spans accepted but not yet stored; 0 means
 	// 20,000.
 	MaxQueuedSpans int64
+	// MaxQueuedBytes caps the memory those spans take (their attributes,
+	// events and names); 0 means 64 MiB. Whichever cap is reached first
+	// refuses new requests, so memory stays flat under any load.
+	MaxQueuedBytes int64
 	// MaxBatchSpans caps the spans written in one transaction; 0 means
 	// 4,096. A single larger request is written whole.
 	MaxBatchSpans int
@@ -38,12 +42,13 @@ type WriterOptions struct {
 
 // Stats are counters since the writer started.
 type Stats struct {
-	Queued     int64 // spans accepted, not yet stored
-	Stored     int64 // spans newly stored
-	Duplicates int64 // spans ignored as already stored
-	Batches    int64 // transactions committed
-	Rejected   int64 // requests refused because the queue was full
-	Failed     int64 // requests whose write failed
+	Queued      int64 // spans accepted, not yet stored
+	QueuedBytes int64 // their estimated size
+	Stored      int64 // spans newly stored
+	Duplicates  int64 // spans ignored as already stored
+	Batches     int64 // transactions committed
+	Rejected    int64 // requests refused because the queue was full
+	Failed      int64 // requests whose write failed
 }
 
 // Writer queues spans and stores them in batches.
@@ -57,18 +62,34 @@ type Writer struct {
 	closed   bool
 	done     sync.WaitGroup
 
-	queued, stored, duplicates, batches, rejected, failed atomic.Int64
+	queued, queuedBytes, stored, duplicates, batches, rejected, failed atomic.Int64
 }
 
 type request struct {
 	spans []*ember.Span
+	bytes int64
 	done  chan error
+}
+
+// spanOverhead is the memory of a span beyond its variable-length fields.
+const spanOverhead = 400
+
+// spansSize estimates the memory that spans hold.
+func spansSize(spans []*ember.Span) int64 {
+	var n int64
+	for _, s := range spans {
+		n += spanOverhead + int64(len(s.Attributes)+len(s.Events)+len(s.Name)+len(s.StatusMessage)+len(s.SessionID)+len(s.UserID)+len(s.ProjectName))
+	}
+	return n
 }
 
 // NewWriter returns a started Writer that stores into store. Close stops it.
 func NewWriter(store ember.SpanWriter, opts WriterOptions) *Writer {
 	if opts.MaxQueuedSpans <= 0 {
 		opts.MaxQueuedSpans = 20000
+	}
+	if opts.MaxQueuedBytes <= 0 {
+		opts.MaxQueuedBytes = 64 << 20
 	}
 	if opts.MaxBatchSpans <= 0 {
 		opts.MaxBatchSpans = 4096
@@ -95,7 +116,7 @@ func NewWriter(store ember.SpanWriter, opts WriterOptions) *Writer {
 // before a request body is read and decoded, so a full server costs little;
 // one admitted request may overshoot the cap.
 func (w *Writer) Admit() error {
-	if w.queued.Load() >= w.opts.MaxQueuedSpans {
+	if w.queued.Load() >= w.opts.MaxQueuedSpans || w.queuedBytes.Load() >= w.opts.MaxQueuedBytes {
 		w.rejected.Add(1)
 		return ErrFull
 	}
@@ -108,19 +129,21 @@ func (w *Writer) Write(ctx context.Context, spans []*ember.Span) error {
 	if len(spans) == 0 {
 		return nil
 	}
-	r := &request{spans: spans, done: make(chan error, 1)}
+	r := &request{spans: spans, bytes: spansSize(spans), done: make(chan error, 1)}
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
 		return ErrClosed
 	}
 	w.queued.Add(int64(len(spans)))
+	w.queuedBytes.Add(r.bytes)
 	select {
 	case w.requests <- r:
 		w.mu.RUnlock()
 	case <-ctx.Done():
 		w.mu.RUnlock()
 		w.queued.Add(-int64(len(spans)))
+		w.queuedBytes.Add(-r.bytes)
 		return ctx.Err()
 	}
 	select {
@@ -156,7 +179,7 @@ func (w *Writer) Close(ctx context.Context) error {
 // Stats returns the writer's counters.
 func (w *Writer) Stats() Stats {
 	return Stats{
-		Queued: w.queued.Load(), Stored: w.stored.Load(), Duplicates: w.duplicates.Load(),
+		Queued: w.queued.Load(), QueuedBytes: w.queuedBytes.Load(), Stored: w.stored.Load(), Duplicates: w.duplicates.Load(),
 		Batches: w.batches.Load(), Rejected: w.rejected.Load(), Failed: w.failed.Load(),
 	}
 }
@@ -233,5 +256,6 @@ func (w *Writer) write(batch []*request, spans []*ember.Span) {
 
 func (w *Writer) finish(r *request, err error) {
 	w.queued.Add(-int64(len(r.spans)))
+	w.queuedBytes.Add(-r.bytes)
 	r.done <- err
 }

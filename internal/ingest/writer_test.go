@@ -98,6 +98,24 @@ func TestWriterAdmitRefusesWhenFull(t *testing.T) {
 	w.Close(context.Background())
 }
 
+func TestWriterAdmitRefusesWhenBytesFull(t *testing.T) {
+	store := &fakeStore{block: make(chan struct{})}
+	w := NewWriter(store, WriterOptions{MaxQueuedSpans: 1000, MaxQueuedBytes: 10_000})
+	big := spans("big", 1)
+	big[0].Attributes = make([]byte, 20_000)
+	go w.Write(context.Background(), big)
+	waitFor(t, func() bool { return w.Stats().Queued == 1 })
+	if err := w.Admit(); !errors.Is(err, ErrFull) {
+		t.Fatalf("Admit = %v, want ErrFull", err)
+	}
+	close(store.block)
+	waitFor(t, func() bool { return w.Stats().QueuedBytes == 0 })
+	if err := w.Admit(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close(context.Background())
+}
+
 func TestWriterIsolatesFailingRequest(t *testing.T) {
 	bad := errors.New("constraint")
 	store := &fakeStore{block: make(chan struct{}), fail: func(s []*ember.Span) error {
