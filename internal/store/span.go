@@ -271,6 +271,8 @@ func (w *spanBatch) loadOldChildren(ctx context.Context) error {
 	return chunks(w.spans, lookupChunk, func(spans []*ember.Span) error {
 		q := []byte(`SELECT s.parent_id, t.trace_id, s.cumulative_error_count, s.cumulative_llm_token_count_prompt, s.cumulative_llm_token_count_completion FROM spans s JOIN traces t ON t.id = s.trace_rowid WHERE s.parent_id IN (`)
 		q = w.db.inList(q, len(spans))
+		// The condition repeats ix_spans_parent_counted's, so the planner
+		// can use that small partial index.
 		q = append(q, `) AND (s.cumulative_error_count <> 0 OR s.cumulative_llm_token_count_prompt <> 0 OR s.cumulative_llm_token_count_completion <> 0)`...)
 		args := make([]any, len(spans))
 		for i, s := range spans {

@@ -45,7 +45,14 @@ type DB struct {
 	// resolves a project for every request.
 	projectMu  sync.Mutex
 	projectIDs map[string]int64
+
+	// onClose runs before the pools close, in reverse order of adding.
+	onClose []func() error
 }
+
+// OnClose registers fn to run when the database closes, before the pools
+// do: engines stop their background work with it.
+func (db *DB) OnClose(fn func() error) { db.onClose = append(db.onClose, fn) }
 
 // New wraps open connection pools. write and read may be the same pool.
 func New(write, read *sql.DB, dialect Dialect) *DB {
@@ -63,7 +70,12 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes the connection pools.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	var err error
+	for i := len(db.onClose) - 1; i >= 0; i-- {
+		err = errors.Join(err, db.onClose[i]())
+	}
+	db.onClose = nil
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}

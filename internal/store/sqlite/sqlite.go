@@ -62,7 +62,9 @@ func Open(ctx context.Context, path string, opts Options) (*store.DB, error) {
 		base = "file:" + (&url.URL{Path: path}).EscapedPath() + "?"
 	}
 	pragmas := "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
-	write, err := sql.Open("sqlite", base+pragmas+"&_txlock=immediate")
+	// The writer never checkpoints: a background checkpointer does, so
+	// commits do not stall on copying the WAL into the database file.
+	write, err := sql.Open("sqlite", base+pragmas+"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -94,7 +96,16 @@ func Open(ctx context.Context, path string, opts Options) (*store.DB, error) {
 	}
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return store.New(write, read, Dialect{}), nil
+	db := store.New(write, read, Dialect{})
+	if path != ":memory:" {
+		cp, err := startCheckpointer(base+pragmas, opts.Logger)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		db.OnClose(cp.close)
+	}
+	return db, nil
 }
 
 // PositionalParameters implements store.Dialect.

@@ -59,7 +59,10 @@ CREATE TABLE spans (
 CREATE INDEX ix_spans_trace_start ON spans (trace_rowid, start_time);
 CREATE INDEX ix_spans_project_start ON spans (project_id, start_time DESC);
 CREATE INDEX ix_spans_project_root_start ON spans (project_id, start_time DESC) WHERE parent_id IS NULL;
-CREATE INDEX ix_spans_parent ON spans (parent_id) WHERE parent_id IS NOT NULL;
+-- Only spans with errors or tokens in their subtree: ingestion asks for the
+-- stored children of arriving parents, and only those children add anything.
+CREATE INDEX ix_spans_parent_counted ON spans (parent_id)
+WHERE cumulative_error_count <> 0 OR cumulative_llm_token_count_prompt <> 0 OR cumulative_llm_token_count_completion <> 0;
 
 CREATE TABLE span_costs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
