@@ -69,6 +69,9 @@ func (db *DB) InsertSpans(ctx context.Context, spans []*ember.Span) (ember.Inser
 	if len(unique) == 0 {
 		return res, nil
 	}
+	if err := db.prepareBulk(ctx); err != nil {
+		return ember.InsertSpansResult{}, err
+	}
 	var learned map[string]int64
 	var inserted int
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -173,17 +176,17 @@ func (w *spanBatch) upsertTraces(ctx context.Context, projectIDs map[string]int6
 	}
 	// Sorted, so concurrent writers on PostgreSQL lock rows in one order.
 	slices.Sort(ids)
-	d := w.db.dialect
 	return chunks(ids, lookupChunk, func(ids []string) error {
-		q := []byte(`INSERT INTO traces (trace_id, project_id, start_time, end_time) VALUES `)
-		q = w.db.placeholders(q, len(ids), 4)
-		q = append(q, ` ON CONFLICT (trace_id) DO UPDATE SET start_time = `+d.Least()+`(traces.start_time, excluded.start_time), end_time = `+d.Greatest()+`(traces.end_time, excluded.end_time) RETURNING id, trace_id, project_id, project_session_id`...)
+		stmt, err := w.db.bulk(ctx, w.tx, bulkUpsertTraces, len(ids))
+		if err != nil {
+			return err
+		}
 		args := make([]any, 0, 4*len(ids))
 		for _, id := range ids {
 			t := w.traces[id]
 			args = append(args, t.traceID, t.projectID, t.start, t.end)
 		}
-		rows, err := w.tx.QueryContext(ctx, string(q), args...)
+		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("upsert traces: %w", err)
 		}
@@ -269,16 +272,15 @@ RETURNING id`, id, s.projectID, user, s.start, s.end).Scan(&rowID)
 func (w *spanBatch) loadOldChildren(ctx context.Context) error {
 	w.oldChildren = make(map[string]counts)
 	return chunks(w.spans, lookupChunk, func(spans []*ember.Span) error {
-		q := []byte(`SELECT s.parent_id, t.trace_id, s.cumulative_error_count, s.cumulative_llm_token_count_prompt, s.cumulative_llm_token_count_completion FROM spans s JOIN traces t ON t.id = s.trace_rowid WHERE s.parent_id IN (`)
-		q = w.db.inList(q, len(spans))
-		// The condition repeats ix_spans_parent_counted's, so the planner
-		// can use that small partial index.
-		q = append(q, `) AND (s.cumulative_error_count <> 0 OR s.cumulative_llm_token_count_prompt <> 0 OR s.cumulative_llm_token_count_completion <> 0)`...)
+		stmt, err := w.db.bulk(ctx, w.tx, bulkStoredChildren, len(spans))
+		if err != nil {
+			return err
+		}
 		args := make([]any, len(spans))
 		for i, s := range spans {
 			args[i] = s.SpanID
 		}
-		rows, err := w.tx.QueryContext(ctx, string(q), args...)
+		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("find stored children: %w", err)
 		}
@@ -364,10 +366,10 @@ func (w *spanBatch) insertSpans(ctx context.Context) error {
 	index := w.index
 	const cols = 17
 	return chunks(w.spans, spanInsertChunk, func(spans []*ember.Span) error {
-		q := make([]byte, 0, 256+len(spans)*cols*5)
-		q = append(q, `INSERT INTO spans (trace_rowid, project_id, span_id, parent_id, name, span_kind, start_time, end_time, status_code, status_message, attributes, events, llm_token_count_prompt, llm_token_count_completion, cumulative_error_count, cumulative_llm_token_count_prompt, cumulative_llm_token_count_completion) VALUES `...)
-		q = w.db.placeholders(q, len(spans), cols)
-		q = append(q, ` ON CONFLICT (span_id) DO NOTHING RETURNING id, span_id`...)
+		stmt, err := w.db.bulk(ctx, w.tx, bulkInsertSpans, len(spans))
+		if err != nil {
+			return err
+		}
 		args := make([]any, 0, cols*len(spans))
 		for _, s := range spans {
 			t := w.traces[s.TraceID]
@@ -384,7 +386,7 @@ func (w *spanBatch) insertSpans(ctx context.Context) error {
 				jsonText(s.Attributes, "{}"), jsonText(s.Events, "[]"), prompt, completion,
 				c.errors, c.prompt, c.completion)
 		}
-		rows, err := w.tx.QueryContext(ctx, string(q), args...)
+		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("insert spans: %w", err)
 		}
@@ -475,8 +477,10 @@ func (w *spanBatch) insertCosts(ctx context.Context) error {
 	}
 	const cols = 13
 	return chunks(priced, spanInsertChunk, func(spans []*ember.Span) error {
-		q := []byte(`INSERT INTO span_costs (span_rowid, trace_rowid, project_id, span_start_time, model_name, provider, prompt_tokens, completion_tokens, total_tokens, prompt_cost, completion_cost, total_cost, details) VALUES `)
-		q = w.db.placeholders(q, len(spans), cols)
+		stmt, err := w.db.bulk(ctx, w.tx, bulkInsertCosts, len(spans))
+		if err != nil {
+			return err
+		}
 		args := make([]any, 0, cols*len(spans))
 		for _, s := range spans {
 			c := s.Cost
@@ -484,7 +488,7 @@ func (w *spanBatch) insertCosts(ctx context.Context) error {
 				c.PromptTokens, c.CompletionTokens, c.TotalTokens, c.PromptCost, c.CompletionCost, c.TotalCost,
 				costDetailsJSON(c.Details))
 		}
-		if _, err := w.tx.ExecContext(ctx, string(q), args...); err != nil {
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("insert span costs: %w", err)
 		}
 		return nil
@@ -610,4 +614,42 @@ func (db *DB) DeleteSpan(ctx context.Context, spanID string) error {
 		}
 		return nil
 	})
+}
+
+// The bulk statements, by row count. They are prepared once (see bulk).
+
+// upsertTracesSQL is the statement that does "upsert traces" for rows rows.
+func (db *DB) upsertTracesSQL(rows int) string {
+	d := db.dialect
+	q := []byte(`INSERT INTO traces (trace_id, project_id, start_time, end_time) VALUES `)
+	q = db.placeholders(q, rows, 4)
+	q = append(q, ` ON CONFLICT (trace_id) DO UPDATE SET start_time = `+d.Least()+`(traces.start_time, excluded.start_time), end_time = `+d.Greatest()+`(traces.end_time, excluded.end_time) RETURNING id, trace_id, project_id, project_session_id`...)
+	return string(q)
+}
+
+// storedChildrenSQL is the statement that does "find stored children" for rows rows.
+func (db *DB) storedChildrenSQL(rows int) string {
+	q := []byte(`SELECT s.parent_id, t.trace_id, s.cumulative_error_count, s.cumulative_llm_token_count_prompt, s.cumulative_llm_token_count_completion FROM spans s JOIN traces t ON t.id = s.trace_rowid WHERE s.parent_id IN (`)
+	q = db.inList(q, rows)
+	// The condition repeats ix_spans_parent_counted's, so the planner
+	// can use that small partial index.
+	q = append(q, `) AND (s.cumulative_error_count <> 0 OR s.cumulative_llm_token_count_prompt <> 0 OR s.cumulative_llm_token_count_completion <> 0)`...)
+	return string(q)
+}
+
+// insertSpansSQL is the statement that does "insert spans" for rows rows.
+func (db *DB) insertSpansSQL(rows int) string {
+	const cols = 17
+	q := make([]byte, 0, 256+rows*cols*5)
+	q = append(q, `INSERT INTO spans (trace_rowid, project_id, span_id, parent_id, name, span_kind, start_time, end_time, status_code, status_message, attributes, events, llm_token_count_prompt, llm_token_count_completion, cumulative_error_count, cumulative_llm_token_count_prompt, cumulative_llm_token_count_completion) VALUES `...)
+	q = db.placeholders(q, rows, cols)
+	q = append(q, ` ON CONFLICT (span_id) DO NOTHING RETURNING id, span_id`...)
+	return string(q)
+}
+
+// insertCostsSQL is the statement that does "insert span costs" for rows rows.
+func (db *DB) insertCostsSQL(rows int) string {
+	const cols = 13
+	q := []byte(`INSERT INTO span_costs (span_rowid, trace_rowid, project_id, span_start_time, model_name, provider, prompt_tokens, completion_tokens, total_tokens, prompt_cost, completion_cost, total_cost, details) VALUES `)
+	return string(db.placeholders(q, rows, cols))
 }

@@ -48,6 +48,17 @@ type DB struct {
 
 	// onClose runs before the pools close, in reverse order of adding.
 	onClose []func() error
+
+	// bulkStmts caches prepared bulk statements by name and row count:
+	// parsing a statement of thousands of parameters costs as much as
+	// running it.
+	bulkMu    sync.Mutex
+	bulkStmts map[bulkKey]*sql.Stmt
+}
+
+type bulkKey struct {
+	name string
+	rows int
 }
 
 // OnClose registers fn to run when the database closes, before the pools
@@ -62,6 +73,7 @@ func New(write, read *sql.DB, dialect Dialect) *DB {
 		dialect:    dialect,
 		Now:        time.Now,
 		projectIDs: make(map[string]int64),
+		bulkStmts:  make(map[bulkKey]*sql.Stmt),
 	}
 }
 
@@ -75,6 +87,12 @@ func (db *DB) Close() error {
 		err = errors.Join(err, db.onClose[i]())
 	}
 	db.onClose = nil
+	db.bulkMu.Lock()
+	for _, stmt := range db.bulkStmts {
+		err = errors.Join(err, stmt.Close())
+	}
+	clear(db.bulkStmts)
+	db.bulkMu.Unlock()
 	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -170,16 +188,99 @@ func nanos(t time.Time) int64 { return t.UnixNano() }
 // fromNanos reads a time column.
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
 
-// chunks calls fn for consecutive sub-slices of at most size elements.
+// chunkSizes are the sizes chunks cuts a slice into, for a largest size.
+func chunkSizes(size int) []int {
+	sizes := []int{size}
+	for _, sz := range []int{size / 4, size / 16, 5, 1} {
+		if sz >= 1 && sz < sizes[len(sizes)-1] {
+			sizes = append(sizes, sz)
+		}
+	}
+	return sizes
+}
+
+// chunks calls fn for consecutive sub-slices of s, each of a size from
+// chunkSizes(size), so that a few prepared statements serve every batch.
 func chunks[T any](s []T, size int, fn func([]T) error) error {
+	sizes := chunkSizes(size)
 	for len(s) > 0 {
-		n := min(size, len(s))
+		n := 1
+		for _, sz := range sizes {
+			if sz <= len(s) {
+				n = sz
+				break
+			}
+		}
 		if err := fn(s[:n]); err != nil {
 			return err
 		}
 		s = s[n:]
 	}
 	return nil
+}
+
+// The bulk statements: multi-row statements in a few fixed sizes, prepared
+// once, because parsing a statement of thousands of parameters costs as much
+// as running it.
+const (
+	bulkUpsertTraces   = "upsert traces"
+	bulkStoredChildren = "find stored children"
+	bulkInsertSpans    = "insert spans"
+	bulkInsertCosts    = "insert span costs"
+)
+
+// bulkStatements gives each bulk statement's text builder and largest size.
+func (db *DB) bulkStatements() map[string]struct {
+	build   func(rows int) string
+	maxRows int
+} {
+	return map[string]struct {
+		build   func(rows int) string
+		maxRows int
+	}{
+		bulkUpsertTraces:   {db.upsertTracesSQL, lookupChunk},
+		bulkStoredChildren: {db.storedChildrenSQL, lookupChunk},
+		bulkInsertSpans:    {db.insertSpansSQL, spanInsertChunk},
+		bulkInsertCosts:    {db.insertCostsSQL, spanInsertChunk},
+	}
+}
+
+// prepareBulk prepares every bulk statement in every chunk size. It runs
+// outside any transaction: SQLite's write pool has a single connection,
+// which a transaction holds.
+func (db *DB) prepareBulk(ctx context.Context) error {
+	db.bulkMu.Lock()
+	defer db.bulkMu.Unlock()
+	if len(db.bulkStmts) > 0 {
+		return nil
+	}
+	for name, b := range db.bulkStatements() {
+		for _, rows := range chunkSizes(b.maxRows) {
+			stmt, err := db.write.PrepareContext(ctx, b.build(rows))
+			if err != nil {
+				for _, s := range db.bulkStmts {
+					s.Close()
+				}
+				clear(db.bulkStmts)
+				return fmt.Errorf("prepare %s: %w", name, err)
+			}
+			db.bulkStmts[bulkKey{name, rows}] = stmt
+		}
+	}
+	return nil
+}
+
+// bulk returns the prepared statement name for rows rows, bound to tx.
+func (db *DB) bulk(ctx context.Context, tx *sql.Tx, name string, rows int) (*sql.Stmt, error) {
+	db.bulkMu.Lock()
+	stmt, ok := db.bulkStmts[bulkKey{name, rows}]
+	db.bulkMu.Unlock()
+	if !ok {
+		// Not prepared (prepareBulk failed or was skipped): prepare for
+		// this transaction alone.
+		return tx.PrepareContext(ctx, db.bulkStatements()[name].build(rows))
+	}
+	return tx.StmtContext(ctx, stmt), nil
 }
 
 // ReadDB exposes the read pool to tests and tools that inspect the schema.
