@@ -53,9 +53,13 @@ type Stats struct {
 
 // Writer queues spans and stores them in batches.
 type Writer struct {
-	store ember.SpanWriter
-	opts  WriterOptions
-	log   *slog.Logger
+	store     ember.SpanWriter
+	pipelined PipelinedSpanWriter // nil unless store is one
+	// synced carries committed requests to syncLoop, which answers them
+	// once durable.
+	synced chan []outcome
+	opts   WriterOptions
+	log    *slog.Logger
 
 	requests chan *request
 	mu       sync.RWMutex // held for reading while sending on requests
@@ -106,10 +110,39 @@ func NewWriter(store ember.SpanWriter, opts WriterOptions) *Writer {
 		log:      opts.Logger,
 		requests: make(chan *request, 1024),
 	}
+	if p, ok := store.(PipelinedSpanWriter); ok {
+		w.pipelined = p
+		w.synced = make(chan []outcome, 16)
+	}
+	var loops sync.WaitGroup
 	for range opts.Concurrency {
-		w.done.Go(w.loop)
+		loops.Go(w.loop)
+	}
+	if w.pipelined != nil {
+		w.done.Go(w.syncLoop)
+		go func() {
+			loops.Wait()
+			close(w.synced)
+		}()
+	} else {
+		w.done.Go(loops.Wait)
 	}
 	return w
+}
+
+// PipelinedSpanWriter is a store whose commits can be made durable
+// separately from the transaction: the writer then starts the next
+// transaction while the disk flushes the last, and answers the requests of
+// a transaction only after a Sync that began after its commit.
+type PipelinedSpanWriter interface {
+	InsertSpansNoSync(ctx context.Context, spans []*ember.Span) (ember.InsertSpansResult, error)
+	Sync(ctx context.Context) error
+}
+
+// outcome is a request whose transaction ended, with its error.
+type outcome struct {
+	r   *request
+	err error
 }
 
 // Admit reports whether there is room for another request. It is checked
@@ -187,10 +220,9 @@ func (w *Writer) Stats() Stats {
 // loop takes whatever requests are waiting, up to MaxBatchSpans, and writes
 // them in one transaction.
 func (w *Writer) loop() {
-	var batch []*request
 	var spans []*ember.Span
 	for first := range w.requests {
-		batch = append(batch[:0], first)
+		batch := []*request{first}
 		n := len(first.spans)
 	gather:
 		for n < w.opts.MaxBatchSpans {
@@ -209,39 +241,92 @@ func (w *Writer) loop() {
 		for _, r := range batch {
 			spans = append(spans, r.spans...)
 		}
-		w.write(batch, spans)
+		outcomes := w.write(batch, spans)
 		clear(spans) // let the spans be collected while the loop waits
+		if w.pipelined != nil {
+			w.synced <- outcomes
+		} else {
+			for _, o := range outcomes {
+				w.finish(o.r, o.err)
+			}
+		}
 	}
 }
 
-func (w *Writer) write(batch []*request, spans []*ember.Span) {
+// syncLoop makes committed batches durable and answers their requests. One
+// flush covers every batch committed before it began.
+func (w *Writer) syncLoop() {
+	for first := range w.synced {
+		pending := [][]outcome{first}
+	more:
+		for {
+			select {
+			case o, ok := <-w.synced:
+				if !ok {
+					break more
+				}
+				pending = append(pending, o)
+			default:
+				break more
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := w.pipelined.Sync(ctx)
+		cancel()
+		if err != nil {
+			w.log.Error("flush spans to disk", "err", err)
+		}
+		for _, outcomes := range pending {
+			for _, o := range outcomes {
+				if o.err == nil && err != nil {
+					w.failed.Add(1)
+					o.err = err
+				}
+				w.finish(o.r, o.err)
+			}
+		}
+	}
+}
+
+// insert writes spans, without waiting for durability when the store lets
+// the writer flush separately.
+func (w *Writer) insert(ctx context.Context, spans []*ember.Span) (ember.InsertSpansResult, error) {
+	if w.pipelined != nil {
+		return w.pipelined.InsertSpansNoSync(ctx, spans)
+	}
+	return w.store.InsertSpans(ctx, spans)
+}
+
+// write stores a batch and reports each request's outcome.
+func (w *Writer) write(batch []*request, spans []*ember.Span) []outcome {
 	// The write outlives any one request: a client that hangs up does not
 	// cancel other clients' spans.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	outcomes := make([]outcome, len(batch))
+	for i, r := range batch {
+		outcomes[i].r = r
+	}
 	start := time.Now()
-	res, err := w.store.InsertSpans(ctx, spans)
+	res, err := w.insert(ctx, spans)
 	if err == nil {
 		w.batches.Add(1)
 		w.stored.Add(int64(res.Inserted))
 		w.duplicates.Add(int64(res.Duplicates))
 		w.log.Debug("stored spans", "requests", len(batch), "spans", len(spans), "inserted", res.Inserted, "duration", time.Since(start))
-		for _, r := range batch {
-			w.finish(r, nil)
-		}
-		return
+		return outcomes
 	}
 	if len(batch) == 1 {
 		w.log.Error("store spans", "spans", len(spans), "err", err)
 		w.failed.Add(1)
-		w.finish(batch[0], err)
-		return
+		outcomes[0].err = err
+		return outcomes
 	}
 	// One request may have spoiled the batch: write each alone, so only
 	// that one fails.
 	w.log.Warn("store span batch; retrying request by request", "requests", len(batch), "err", err)
-	for _, r := range batch {
-		res, err := w.store.InsertSpans(ctx, r.spans)
+	for i, r := range batch {
+		res, err := w.insert(ctx, r.spans)
 		if err != nil {
 			w.log.Error("store spans", "spans", len(r.spans), "err", err)
 			w.failed.Add(1)
@@ -250,8 +335,9 @@ func (w *Writer) write(batch []*request, spans []*ember.Span) {
 			w.stored.Add(int64(res.Inserted))
 			w.duplicates.Add(int64(res.Duplicates))
 		}
-		w.finish(r, err)
+		outcomes[i].err = err
 	}
+	return outcomes
 }
 
 func (w *Writer) finish(r *request, err error) {

@@ -206,3 +206,87 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// pipelinedStore records commits and flushes; a request must not be
+// answered before a flush that began after its commit.
+type pipelinedStore struct {
+	fakeStore
+	mu        sync.Mutex
+	committed int // spans committed
+	durable   int // spans covered by a finished flush
+	syncErr   error
+	syncGate  chan struct{}
+}
+
+func (p *pipelinedStore) InsertSpansNoSync(ctx context.Context, spans []*ember.Span) (ember.InsertSpansResult, error) {
+	res, err := p.fakeStore.InsertSpans(ctx, spans)
+	p.mu.Lock()
+	p.committed += len(spans)
+	p.mu.Unlock()
+	return res, err
+}
+
+func (p *pipelinedStore) Sync(ctx context.Context) error {
+	p.mu.Lock()
+	covered := p.committed
+	p.mu.Unlock()
+	if p.syncGate != nil {
+		<-p.syncGate
+	}
+	p.mu.Lock()
+	p.durable = max(p.durable, covered)
+	p.mu.Unlock()
+	return p.syncErr
+}
+
+func TestWriterPipelinedAnswersAfterSync(t *testing.T) {
+	store := &pipelinedStore{syncGate: make(chan struct{})}
+	w := NewWriter(store, WriterOptions{})
+	answered := make(chan error, 1)
+	go func() { answered <- w.Write(context.Background(), spans("a", 3)) }()
+	waitFor(t, func() bool {
+		store.mu.Lock()
+		defer store.mu.Unlock()
+		return store.committed == 3
+	})
+	select {
+	case <-answered:
+		t.Fatal("answered before the flush")
+	case <-time.After(20 * time.Millisecond):
+	}
+	// While the flush waits, the next batch still commits.
+	go w.Write(context.Background(), spans("b", 2))
+	waitFor(t, func() bool {
+		store.mu.Lock()
+		defer store.mu.Unlock()
+		return store.committed == 5
+	})
+	close(store.syncGate)
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	store.mu.Lock()
+	durable := store.durable
+	store.mu.Unlock()
+	if durable < 3 {
+		t.Fatalf("answered with %d spans durable", durable)
+	}
+	if err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := w.Stats(); s.Queued != 0 || s.Stored != 5 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestWriterPipelinedSyncFailure(t *testing.T) {
+	store := &pipelinedStore{syncErr: errors.New("fsync: input/output error")}
+	w := NewWriter(store, WriterOptions{})
+	if err := w.Write(context.Background(), spans("a", 1)); err == nil {
+		t.Fatal("a request whose flush failed was acknowledged")
+	}
+	if s := w.Stats(); s.Failed != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	w.Close(context.Background())
+}

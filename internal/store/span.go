@@ -53,8 +53,22 @@ type traceAgg struct {
 	sessionRowID sql.NullInt64
 }
 
-// InsertSpans stores spans in one transaction. See ember.SpanWriter.
+// InsertSpans stores spans in one transaction and returns once they are
+// durable. See ember.SpanWriter.
 func (db *DB) InsertSpans(ctx context.Context, spans []*ember.Span) (ember.InsertSpansResult, error) {
+	res, err := db.InsertSpansNoSync(ctx, spans)
+	if err != nil {
+		return res, err
+	}
+	return res, db.Sync(ctx)
+}
+
+// InsertSpansNoSync is InsertSpans without waiting for durability: the
+// spans are committed, visible, and survive a crash of the process, but
+// only a later Sync makes them survive a crash of the machine. A writer
+// that acknowledges after Sync can so begin the next transaction while
+// the disk flushes the last one.
+func (db *DB) InsertSpansNoSync(ctx context.Context, spans []*ember.Span) (ember.InsertSpansResult, error) {
 	var res ember.InsertSpansResult
 	unique := make([]*ember.Span, 0, len(spans))
 	seen := make(map[string]struct{}, len(spans))

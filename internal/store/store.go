@@ -46,6 +46,10 @@ type DB struct {
 	projectMu  sync.Mutex
 	projectIDs map[string]int64
 
+	// syncer makes committed writes durable, for engines whose commits
+	// do not wait for the disk; nil when they do.
+	syncer func(ctx context.Context) error
+
 	// onClose runs before the pools close, in reverse order of adding.
 	onClose []func() error
 
@@ -59,6 +63,21 @@ type DB struct {
 type bulkKey struct {
 	name string
 	rows int
+}
+
+// SetSyncer installs the function that makes committed writes durable, for
+// an engine whose commits do not wait for the disk.
+func (db *DB) SetSyncer(fn func(ctx context.Context) error) { db.syncer = fn }
+
+// Sync makes every write committed so far durable.
+func (db *DB) Sync(ctx context.Context) error {
+	if db.syncer == nil {
+		return nil
+	}
+	if err := db.syncer(ctx); err != nil {
+		return fmt.Errorf("sync database: %w", err)
+	}
+	return nil
 }
 
 // OnClose registers fn to run when the database closes, before the pools

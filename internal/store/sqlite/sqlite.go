@@ -44,9 +44,12 @@ type Options struct {
 // Open opens (creating if needed) the database at path, or a private
 // in-memory database for ":memory:", and migrates it.
 //
-// The file runs in WAL mode with synchronous=FULL: a commit is on disk
-// before InsertSpans returns, so an acknowledged span survives a crash of
-// the process or of the machine. Writes go through one connection that
+// The file runs in WAL mode. Commits do not wait for the disk
+// (synchronous=NORMAL); instead Sync flushes the log with fsync, and
+// InsertSpans calls it before returning, so a span is durable against a
+// crash of the process or of the machine once InsertSpans returns. Ember's
+// span writer calls InsertSpansNoSync and Sync itself, so that the flush of
+// one batch overlaps the work on the next. Writes go through one connection that
 // takes the write lock when a transaction begins (IMMEDIATE), so there are
 // never lock upgrades to fail; reads use a separate pool that WAL lets run
 // beside the writer.
@@ -61,10 +64,10 @@ func Open(ctx context.Context, path string, opts Options) (*store.DB, error) {
 		}
 		base = "file:" + (&url.URL{Path: path}).EscapedPath() + "?"
 	}
-	pragmas := "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
+	pragmas := "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
 	// The writer never checkpoints: a background checkpointer does, so
 	// commits do not stall on copying the WAL into the database file.
-	write, err := sql.Open("sqlite", base+pragmas+"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
+	write, err := sql.Open("sqlite", base+pragmas+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -85,7 +88,7 @@ func Open(ctx context.Context, path string, opts Options) (*store.DB, error) {
 		write.Close()
 		return nil, err
 	}
-	read, err := sql.Open("sqlite", base+pragmas+"&_pragma=query_only(1)")
+	read, err := sql.Open("sqlite", base+pragmas+"&_pragma=synchronous(FULL)&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -98,12 +101,17 @@ func Open(ctx context.Context, path string, opts Options) (*store.DB, error) {
 	read.SetMaxIdleConns(n)
 	db := store.New(write, read, Dialect{})
 	if path != ":memory:" {
-		cp, err := startCheckpointer(base+pragmas, opts.Logger)
+		// The checkpointer syncs the log before copying it and the database
+		// file after (synchronous=FULL on its own connection).
+		cp, err := startCheckpointer(base+pragmas+"&_pragma=synchronous(FULL)", opts.Logger)
 		if err != nil {
 			db.Close()
 			return nil, err
 		}
 		db.OnClose(cp.close)
+		w := &walSyncer{path: path}
+		db.SetSyncer(w.sync)
+		db.OnClose(w.close)
 	}
 	return db, nil
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/emberhq/ember"
+
 	"github.com/emberhq/ember/internal/store"
 	"github.com/emberhq/ember/internal/store/sqlite"
 	"github.com/emberhq/ember/internal/store/storetest"
@@ -50,4 +52,23 @@ func TestReopen(t *testing.T) {
 
 func BenchmarkInsertSpans(b *testing.B) {
 	storetest.BenchmarkInsertSpans(b, func(b *testing.B) *store.DB { return open(b) })
+}
+
+func TestSyncAfterCommit(t *testing.T) {
+	// InsertSpans flushes the log itself; InsertSpansNoSync leaves that
+	// to Sync, which must find the log and flush it.
+	db := open(t)
+	ctx := context.Background()
+	if err := db.Sync(ctx); err != nil {
+		t.Fatalf("sync before any write: %v", err)
+	}
+	s := &ember.Span{ProjectName: "p", TraceID: "t1", SpanID: "s1", Name: "x", Kind: ember.SpanKindChain, StatusCode: ember.StatusOK}
+	if _, err := db.InsertSpansNoSync(ctx, []*ember.Span{s}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := db.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
