@@ -51,6 +51,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	writer := ingest.NewWriter(db, ingest.WriterOptions{
 		MaxQueuedSpans: int64(cfg.MaxSpansQueueSize),
+		MaxQueuedBytes: cfg.MaxQueueBytes,
 		Concurrency:    concurrency,
 		Logger:         logger,
 	})

@@ -37,6 +37,7 @@ const (
 	envPostgresAzure     = "PHOENIX_POSTGRES_USE_AZURE_MANAGED_IDENTITY"
 	envMaxSpansQueueSize = "PHOENIX_MAX_SPANS_QUEUE_SIZE"
 	envMaxRequestBytes   = "EMBER_MAX_REQUEST_BYTES"
+	envMaxQueueBytes     = "EMBER_MAX_QUEUE_BYTES"
 	envLogLevel          = "PHOENIX_LOGGING_LEVEL"
 	envLogFormat         = "PHOENIX_LOGGING_MODE"
 	envShutdownTimeout   = "EMBER_SHUTDOWN_TIMEOUT"
@@ -53,6 +54,7 @@ const (
 	defaultPostgresDB        = "postgres"
 	defaultMaxSpansQueueSize = 20000
 	defaultMaxRequestBytes   = 64 << 20
+	defaultMaxQueueBytes     = 32 << 20
 	defaultLogLevel          = slog.LevelInfo
 	defaultLogFormat         = "text"
 	defaultShutdownTimeout   = 30 * time.Second
@@ -75,6 +77,7 @@ type Config struct {
 	Database          Database      // PHOENIX_SQL_DATABASE_URL or PHOENIX_POSTGRES_*
 	MaxSpansQueueSize int           // PHOENIX_MAX_SPANS_QUEUE_SIZE: pending-span cap, > 0
 	MaxRequestBytes   int64         // EMBER_MAX_REQUEST_BYTES: OTLP body cap before and after decompression, > 0
+	MaxQueueBytes     int64         // EMBER_MAX_QUEUE_BYTES: memory cap of spans waiting to be written, > 0
 	LogLevel          slog.Level    // PHOENIX_LOGGING_LEVEL
 	LogFormat         string        // PHOENIX_LOGGING_MODE: "text" or "json"
 	ShutdownTimeout   time.Duration // EMBER_SHUTDOWN_TIMEOUT: grace period on shutdown, > 0
@@ -176,6 +179,7 @@ func (c Config) validate(label func(env string) string, failed map[string]bool) 
 	errs = append(errs, c.Database.validate(label, failed)...)
 	check(envMaxSpansQueueSize, c.MaxSpansQueueSize > 0, strconv.Itoa(c.MaxSpansQueueSize), allowedPositive)
 	check(envMaxRequestBytes, c.MaxRequestBytes > 0, strconv.FormatInt(c.MaxRequestBytes, 10), allowedPositive+" number of bytes")
+	check(envMaxQueueBytes, c.MaxQueueBytes > 0, strconv.FormatInt(c.MaxQueueBytes, 10), allowedPositive+" number of bytes")
 	check(envLogFormat, c.LogFormat == "text" || c.LogFormat == "json", c.LogFormat, "must be text or json")
 	check(envShutdownTimeout, c.ShutdownTimeout > 0, c.ShutdownTimeout.String(), "must be a positive Go duration such as 30s or 1m30s")
 	return errs
@@ -287,6 +291,7 @@ func (l *loader) config(home string) Config {
 		GRPCPort:          defaultGRPCPort,
 		MaxSpansQueueSize: defaultMaxSpansQueueSize,
 		MaxRequestBytes:   defaultMaxRequestBytes,
+		MaxQueueBytes:     defaultMaxQueueBytes,
 		LogLevel:          defaultLogLevel,
 		LogFormat:         defaultLogFormat,
 		ShutdownTimeout:   defaultShutdownTimeout,
@@ -306,6 +311,9 @@ func (l *loader) config(home string) Config {
 	}
 	if n, ok := l.integer(envMaxRequestBytes, 64, allowedPositive+" number of bytes"); ok {
 		c.MaxRequestBytes = n
+	}
+	if n, ok := l.integer(envMaxQueueBytes, 64, allowedPositive+" number of bytes"); ok {
+		c.MaxQueueBytes = n
 	}
 	if v, ok := l.value(envLogLevel); ok {
 		if lvl, known := parseLogLevel(v); known {
@@ -445,6 +453,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("database", c.Database),
 		slog.Int("max_spans_queue_size", c.MaxSpansQueueSize),
 		slog.Int64("max_request_bytes", c.MaxRequestBytes),
+		slog.Int64("max_queue_bytes", c.MaxQueueBytes),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),

@@ -24,6 +24,7 @@ func defaults() Config {
 		Database:          Database{Driver: "sqlite", SQLitePath: "/home/ada/.ember/ember.db"},
 		MaxSpansQueueSize: 20000,
 		MaxRequestBytes:   64 << 20,
+		MaxQueueBytes:     32 << 20,
 		LogLevel:          slog.LevelInfo,
 		LogFormat:         "text",
 		ShutdownTimeout:   30 * time.Second,
@@ -73,6 +74,7 @@ func TestLoad_Env(t *testing.T) {
 		{"DatabaseSchemaSQLiteIgnored", []string{"PHOENIX_SQL_DATABASE_SCHEMA=not valid!"}, func(c *Config) {}},
 		{"MaxSpansQueueSize", []string{"PHOENIX_MAX_SPANS_QUEUE_SIZE=5"}, func(c *Config) { c.MaxSpansQueueSize = 5 }},
 		{"MaxRequestBytes", []string{"EMBER_MAX_REQUEST_BYTES=1048576"}, func(c *Config) { c.MaxRequestBytes = 1 << 20 }},
+		{"MaxQueueBytes", []string{"EMBER_MAX_QUEUE_BYTES=1048576"}, func(c *Config) { c.MaxQueueBytes = 1 << 20 }},
 		{"LogLevelDebug", []string{"PHOENIX_LOGGING_LEVEL=DEBUG"}, func(c *Config) { c.LogLevel = slog.LevelDebug }},
 		{"LogLevelInfo", []string{"PHOENIX_LOGGING_LEVEL=info"}, func(c *Config) { c.LogLevel = slog.LevelInfo }},
 		{"LogLevelWarning", []string{"PHOENIX_LOGGING_LEVEL=Warning"}, func(c *Config) { c.LogLevel = slog.LevelWarn }},
@@ -127,6 +129,7 @@ func TestLoad_Flags(t *testing.T) {
 		"--database-schema", "flagschema",
 		"--max-spans-queue-size", "2",
 		"--max-request-bytes", "2",
+		"--max-queue-bytes", "3",
 		"--log-level", "debug",
 		"--log-format", "text",
 		"--shutdown-timeout", "2s",
@@ -140,6 +143,7 @@ func TestLoad_Flags(t *testing.T) {
 		Database:          Database{Driver: "postgres", PostgresURL: "postgres://u:p@h:5433/db", Schema: "flagschema"},
 		MaxSpansQueueSize: 2,
 		MaxRequestBytes:   2,
+		MaxQueueBytes:     3,
 		LogLevel:          slog.LevelDebug,
 		LogFormat:         "text",
 		ShutdownTimeout:   2 * time.Second,
@@ -395,8 +399,8 @@ func TestValidate(t *testing.T) {
 	if err == nil {
 		t.Fatal("zero Config validates")
 	}
-	if n := strings.Count(err.Error(), "\n") + 1; n != 9 {
-		t.Errorf("zero Config: got %d problems, want 9:\n%s", n, err)
+	if n := strings.Count(err.Error(), "\n") + 1; n != 10 {
+		t.Errorf("zero Config: got %d problems, want 10:\n%s", n, err)
 	}
 }
 
@@ -465,7 +469,7 @@ func TestConfig_String(t *testing.T) {
 	c.HostRootPath = ""
 	want := `host=0.0.0.0 port=6006 grpc_port=4317 host_root_path="" working_dir=/home/ada/.ember ` +
 		`database.driver=sqlite database.sqlite_path=/home/ada/.ember/ember.db max_spans_queue_size=20000 ` +
-		`max_request_bytes=67108864 log_level=INFO log_format=text shutdown_timeout=30s`
+		`max_request_bytes=67108864 max_queue_bytes=33554432 log_level=INFO log_format=text shutdown_timeout=30s`
 	if got := c.String(); got != want {
 		t.Fatalf("String():\n got %s\nwant %s", got, want)
 	}
