@@ -16,20 +16,24 @@ import (
 // does not stall on it and the copying overlaps the next batches' work.
 const (
 	checkpointInterval = 250 * time.Millisecond
-	// walTruncateFrames is how long the log may grow (in pages) while
-	// readers keep a passive checkpoint from resetting it; beyond it a
-	// truncating checkpoint waits for them.
-	walTruncateFrames = 256 << 10
+	// walTruncateFrames is how long the log may grow (in pages). A passive
+	// checkpoint lets the log restart from its beginning only when it has
+	// copied every frame before the writer's next transaction, which a
+	// steady stream of commits rarely allows; past this length a truncating
+	// checkpoint runs on the writer's own connection, between two
+	// transactions, and empties the log.
+	walTruncateFrames = 64 << 10
 )
 
 type checkpointer struct {
 	db     *sql.DB
+	writer *sql.DB // the single write connection
 	log    *slog.Logger
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 }
 
-func startCheckpointer(dsn string, logger *slog.Logger) (*checkpointer, error) {
+func startCheckpointer(dsn string, writer *sql.DB, logger *slog.Logger) (*checkpointer, error) {
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite checkpointer: %w", err)
@@ -39,7 +43,7 @@ func startCheckpointer(dsn string, logger *slog.Logger) (*checkpointer, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &checkpointer{db: db, log: logger, cancel: cancel}
+	c := &checkpointer{db: db, writer: writer, log: logger, cancel: cancel}
 	c.done.Go(func() { c.run(ctx) })
 	return c, nil
 }
@@ -63,8 +67,11 @@ func (c *checkpointer) run(ctx context.Context) {
 		}
 		if frames > walTruncateFrames {
 			mode = "TRUNCATE"
-			if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied); err != nil && ctx.Err() == nil {
+			start := time.Now()
+			if err := c.writer.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied); err != nil && ctx.Err() == nil {
 				c.log.Warn("sqlite checkpoint", "mode", mode, "err", err)
+			} else {
+				c.log.Debug("sqlite checkpoint", "mode", mode, "busy", busy, "duration", time.Since(start))
 			}
 		}
 	}

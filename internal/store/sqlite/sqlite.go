@@ -103,7 +103,7 @@ func Open(ctx context.Context, path string, opts Options) (*store.DB, error) {
 	if path != ":memory:" {
 		// The checkpointer syncs the log before copying it and the database
 		// file after (synchronous=FULL on its own connection).
-		cp, err := startCheckpointer(base+pragmas+"&_pragma=synchronous(FULL)", opts.Logger)
+		cp, err := startCheckpointer(base+pragmas+"&_pragma=synchronous(FULL)", write, opts.Logger)
 		if err != nil {
 			db.Close()
 			return nil, err
