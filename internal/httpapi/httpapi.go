@@ -14,14 +14,6 @@ import (
 	"github.com/emberhq/ember/internal/ingest"
 )
 
-// SpanIngester queues converted spans for storage.
-type SpanIngester interface {
-	// Admit returns an EUNAVAILABLE error when no request can be taken now.
-	Admit() error
-	// Write returns once spans are durably stored.
-	Write(ctx context.Context, spans []*ember.Span) error
-}
-
 // Pinger checks that the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -29,7 +21,7 @@ type Pinger interface {
 
 // Handler holds the dependencies of the HTTP API.
 type Handler struct {
-	Ingester  SpanIngester
+	Ingester  ingest.Ingester
 	Converter *ingest.Converter
 	Database  Pinger
 	// MaxRequestBytes caps an OTLP body, before and after decompression.

@@ -13,33 +13,14 @@ import (
 
 	"github.com/emberhq/ember"
 	"github.com/emberhq/ember/internal/ingest"
+	"github.com/emberhq/ember/internal/mock"
 )
-
-// fakeIngester is a function-field fake of SpanIngester.
-type fakeIngester struct {
-	admit func() error
-	write func(ctx context.Context, spans []*ember.Span) error
-}
-
-func (f *fakeIngester) Admit() error {
-	if f.admit == nil {
-		return nil
-	}
-	return f.admit()
-}
-
-func (f *fakeIngester) Write(ctx context.Context, spans []*ember.Span) error {
-	if f.write == nil {
-		return nil
-	}
-	return f.write(ctx, spans)
-}
 
 type fakePinger struct{ err error }
 
 func (f fakePinger) Ping(context.Context) error { return f.err }
 
-func newHandler(ing SpanIngester, db Pinger) http.Handler {
+func newHandler(ing ingest.Ingester, db Pinger) http.Handler {
 	h := &Handler{Ingester: ing, Converter: &ingest.Converter{}, Database: db, MaxRequestBytes: 1 << 20}
 	mux := http.NewServeMux()
 	h.Register(mux)
@@ -71,7 +52,7 @@ func do(h http.Handler, method, path, contentType string, body []byte) *httptest
 
 func TestTracesRefusedWhenFull(t *testing.T) {
 	read := false
-	h := newHandler(&fakeIngester{admit: func() error { return ingest.ErrFull }, write: func(context.Context, []*ember.Span) error {
+	h := newHandler(&mock.Ingester{AdmitFn: func() error { return ingest.ErrFull }, WriteFn: func(context.Context, []*ember.Span) error {
 		read = true
 		return nil
 	}}, fakePinger{})
@@ -85,7 +66,7 @@ func TestTracesRefusedWhenFull(t *testing.T) {
 }
 
 func TestTracesShuttingDown(t *testing.T) {
-	h := newHandler(&fakeIngester{write: func(context.Context, []*ember.Span) error { return ingest.ErrClosed }}, fakePinger{})
+	h := newHandler(&mock.Ingester{WriteFn: func(context.Context, []*ember.Span) error { return ingest.ErrClosed }}, fakePinger{})
 	rec := do(h, "POST", "/v1/traces", "application/x-protobuf", exportBody(t))
 	if rec.Code != 503 || rec.Body.String() != "Server is shutting down" {
 		t.Fatalf("%d %q", rec.Code, rec.Body.String())
@@ -93,7 +74,7 @@ func TestTracesShuttingDown(t *testing.T) {
 }
 
 func TestTracesStoreFailureIsInternal(t *testing.T) {
-	h := newHandler(&fakeIngester{write: func(context.Context, []*ember.Span) error { return errors.New("disk I/O error: secret detail") }}, fakePinger{})
+	h := newHandler(&mock.Ingester{WriteFn: func(context.Context, []*ember.Span) error { return errors.New("disk I/O error: secret detail") }}, fakePinger{})
 	rec := do(h, "POST", "/v1/traces", "application/x-protobuf", exportBody(t))
 	if rec.Code != 500 || rec.Body.String() != "Internal Server Error" {
 		t.Fatalf("%d %q", rec.Code, rec.Body.String())
@@ -102,7 +83,7 @@ func TestTracesStoreFailureIsInternal(t *testing.T) {
 
 func TestTracesAcknowledgeAfterWrite(t *testing.T) {
 	var got []*ember.Span
-	h := newHandler(&fakeIngester{write: func(_ context.Context, spans []*ember.Span) error {
+	h := newHandler(&mock.Ingester{WriteFn: func(_ context.Context, spans []*ember.Span) error {
 		got = spans
 		return nil
 	}}, fakePinger{})
@@ -113,12 +94,12 @@ func TestTracesAcknowledgeAfterWrite(t *testing.T) {
 }
 
 func TestReadyz(t *testing.T) {
-	h := newHandler(&fakeIngester{}, fakePinger{err: errors.New("connection refused")})
+	h := newHandler(&mock.Ingester{}, fakePinger{err: errors.New("connection refused")})
 	rec := do(h, "GET", "/readyz", "", nil)
 	if rec.Code != 503 || rec.Body.String() != "database unreachable" {
 		t.Fatalf("%d %q", rec.Code, rec.Body.String())
 	}
-	h = newHandler(&fakeIngester{}, fakePinger{})
+	h = newHandler(&mock.Ingester{}, fakePinger{})
 	rec = do(h, "GET", "/readyz", "", nil)
 	if rec.Code != 200 || rec.Body.String() != "{}" {
 		t.Fatalf("%d %q", rec.Code, rec.Body.String())
@@ -132,7 +113,7 @@ func FuzzOTLPHTTP(f *testing.F) {
 	f.Add([]byte(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"01","spanId":"02"}]}]}]}`), "application/json", "")
 	f.Add([]byte{0x1f, 0x8b, 0x08, 0x00}, "application/x-protobuf", "gzip")
 	f.Fuzz(func(t *testing.T, body []byte, contentType, encoding string) {
-		h := newHandler(&fakeIngester{}, fakePinger{})
+		h := newHandler(&mock.Ingester{}, fakePinger{})
 		req := httptest.NewRequest("POST", "/v1/traces", bytes.NewReader(body))
 		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("Content-Encoding", encoding)

@@ -22,6 +22,17 @@ var ErrFull = &ember.Error{Code: ember.EUNAVAILABLE, Message: "Server is at capa
 // ErrClosed is returned once the writer is shutting down.
 var ErrClosed = &ember.Error{Code: ember.EUNAVAILABLE, Message: "Server is shutting down"}
 
+// Ingester is what the protocol front ends (OTLP over HTTP and gRPC) need
+// of the span writer. *Writer implements it.
+type Ingester interface {
+	// Admit returns an EUNAVAILABLE error when no request can be taken now.
+	Admit() error
+	// Write returns once spans are durably stored.
+	Write(ctx context.Context, spans []*ember.Span) error
+}
+
+var _ Ingester = (*Writer)(nil)
+
 // WriterOptions tune a Writer.
 type WriterOptions struct {
 	// MaxQueuedSpans caps the spans accepted but not yet stored; 0 means

@@ -17,17 +17,9 @@ import (
 	"github.com/emberhq/ember/internal/ingest"
 )
 
-// SpanIngester queues converted spans for storage.
-type SpanIngester interface {
-	// Admit returns an EUNAVAILABLE error when no request can be taken now.
-	Admit() error
-	// Write returns once spans are durably stored.
-	Write(ctx context.Context, spans []*ember.Span) error
-}
-
 // Options configure the gRPC server.
 type Options struct {
-	Ingester  SpanIngester
+	Ingester  ingest.Ingester
 	Converter *ingest.Converter
 	// MaxRequestBytes caps a message, after decompression.
 	MaxRequestBytes int64

@@ -14,28 +14,10 @@ import (
 
 	"github.com/emberhq/ember"
 	"github.com/emberhq/ember/internal/ingest"
+	"github.com/emberhq/ember/internal/mock"
 )
 
-type fakeIngester struct {
-	admit func() error
-	write func(ctx context.Context, spans []*ember.Span) error
-}
-
-func (f *fakeIngester) Admit() error {
-	if f.admit == nil {
-		return nil
-	}
-	return f.admit()
-}
-
-func (f *fakeIngester) Write(ctx context.Context, spans []*ember.Span) error {
-	if f.write == nil {
-		return nil
-	}
-	return f.write(ctx, spans)
-}
-
-func serve(t *testing.T, ing SpanIngester, maxBytes int64) ptraceotlp.GRPCClient {
+func serve(t *testing.T, ing ingest.Ingester, maxBytes int64) ptraceotlp.GRPCClient {
 	srv := NewServer(Options{Ingester: ing, Converter: &ingest.Converter{}, MaxRequestBytes: maxBytes})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,7 +47,7 @@ func request(spans int, nameSize int) ptraceotlp.ExportRequest {
 
 func TestExport(t *testing.T) {
 	var got []*ember.Span
-	c := serve(t, &fakeIngester{write: func(_ context.Context, s []*ember.Span) error { got = s; return nil }}, 1<<20)
+	c := serve(t, &mock.Ingester{WriteFn: func(_ context.Context, s []*ember.Span) error { got = s; return nil }}, 1<<20)
 	resp, err := c.Export(context.Background(), request(3, 1))
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +58,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestExportRefusedWhenFull(t *testing.T) {
-	c := serve(t, &fakeIngester{admit: func() error { return ingest.ErrFull }}, 1<<20)
+	c := serve(t, &mock.Ingester{AdmitFn: func() error { return ingest.ErrFull }}, 1<<20)
 	_, err := c.Export(context.Background(), request(1, 1))
 	if st := status.Convert(err); st.Code() != codes.ResourceExhausted || st.Message() != "Server is at capacity and cannot process more requests" {
 		t.Fatalf("got %v", err)
@@ -84,7 +66,7 @@ func TestExportRefusedWhenFull(t *testing.T) {
 }
 
 func TestExportTooLarge(t *testing.T) {
-	c := serve(t, &fakeIngester{}, 1000)
+	c := serve(t, &mock.Ingester{}, 1000)
 	_, err := c.Export(context.Background(), request(1, 5000))
 	if st := status.Convert(err); st.Code() != codes.ResourceExhausted {
 		t.Fatalf("got %v", err)
@@ -92,7 +74,7 @@ func TestExportTooLarge(t *testing.T) {
 }
 
 func TestExportShuttingDown(t *testing.T) {
-	c := serve(t, &fakeIngester{write: func(context.Context, []*ember.Span) error { return ingest.ErrClosed }}, 1<<20)
+	c := serve(t, &mock.Ingester{WriteFn: func(context.Context, []*ember.Span) error { return ingest.ErrClosed }}, 1<<20)
 	_, err := c.Export(context.Background(), request(1, 1))
 	if st := status.Convert(err); st.Code() != codes.Unavailable {
 		t.Fatalf("got %v", err)
@@ -102,7 +84,7 @@ func TestExportShuttingDown(t *testing.T) {
 func TestExportInvalidSpans(t *testing.T) {
 	req := request(2, 1)
 	req.Traces().ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(1).SetSpanID([8]byte{})
-	c := serve(t, &fakeIngester{}, 1<<20)
+	c := serve(t, &mock.Ingester{}, 1<<20)
 	resp, err := c.Export(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
