@@ -10,9 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/emberhq/ember/internal/config"
@@ -40,7 +38,6 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		return errUsage
 	}
 	logger := newLogger(cfg, stderr)
-	tuneGC(environ, cfg, logger)
 
 	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
@@ -130,30 +127,4 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// tuneGC trades memory the queue caps already bound for CPU: ingestion
-// allocates a great deal per span, and at Go's default GOGC=100 the
-// collector takes a tenth of the machine. GOGC=300 lifts small-span
-// throughput by about 15 %; a soft memory limit sized from the queue's
-// memory cap (the spans waiting, their Go form, and requests being decoded)
-// makes the collector work harder instead of letting the heap run past it.
-// GOGC and GOMEMLIMIT in the environment win, as always in Go.
-func tuneGC(environ []string, cfg config.Config, logger *slog.Logger) {
-	set := func(name string) bool {
-		for _, kv := range environ {
-			if strings.HasPrefix(kv, name+"=") {
-				return true
-			}
-		}
-		return false
-	}
-	if !set("GOGC") {
-		debug.SetGCPercent(300)
-	}
-	if !set("GOMEMLIMIT") {
-		limit := 4*cfg.MaxQueueBytes + 24<<20
-		debug.SetMemoryLimit(limit)
-		logger.Debug("go memory limit", "bytes", limit)
-	}
 }
