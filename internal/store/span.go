@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/emberhq/ember"
@@ -400,6 +401,9 @@ func (w *spanBatch) insertSpans(ctx context.Context) error {
 				jsonText(s.Attributes, "{}"), jsonText(s.Events, "[]"), prompt, completion,
 				c.errors, c.prompt, c.completion)
 		}
+		if w.db.dialect.ConsecutiveRowIDs() {
+			return w.insertedByRowID(ctx, stmt, args, spans)
+		}
 		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("insert spans: %w", err)
@@ -411,15 +415,70 @@ func (w *spanBatch) insertSpans(ctx context.Context) error {
 			if err := rows.Scan(&id, &spanID); err != nil {
 				return fmt.Errorf("scan span id: %w", err)
 			}
-			i := index[spanID]
-			s := w.spans[i]
-			t := w.traces[s.TraceID]
-			s.ID, s.TraceRowID, s.ProjectID = id, t.rowID, t.projectID
-			s.CumulativeErrorCount, s.CumulativeLLMTokenCountPrompt, s.CumulativeLLMTokenCountCompletion = w.cumulative[i].errors, w.cumulative[i].prompt, w.cumulative[i].completion
-			w.inserted[i] = struct{}{}
+			w.stored(index[spanID], id)
 		}
 		return rows.Err()
 	})
+}
+
+// insertedByRowID runs the insert without RETURNING (on SQLite, RETURNING
+// costs a temporary table per statement) and works out the new row ids:
+// when every row went in, they are consecutive and end at the last insert
+// id; otherwise the new rows are the chunk's spans with the highest ids,
+// since every new id exceeds every stored one.
+func (w *spanBatch) insertedByRowID(ctx context.Context, stmt *sql.Stmt, args []any, spans []*ember.Span) error {
+	res, err := stmt.ExecContext(ctx, args...)
+	if err != nil {
+		return fmt.Errorf("insert spans: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("insert spans: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	if int(n) == len(spans) {
+		last, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("insert spans: %w", err)
+		}
+		for j, s := range spans {
+			w.stored(w.index[s.SpanID], last-n+1+int64(j))
+		}
+		return nil
+	}
+	q := w.db.inList([]byte(`SELECT id, span_id FROM spans WHERE span_id IN (`), len(spans))
+	q = append(q, `) ORDER BY id DESC LIMIT `...)
+	q = strconv.AppendInt(q, n, 10)
+	ids := make([]any, len(spans))
+	for j, s := range spans {
+		ids[j] = s.SpanID
+	}
+	rows, err := w.tx.QueryContext(ctx, string(q), ids...)
+	if err != nil {
+		return fmt.Errorf("find inserted spans: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var spanID string
+		if err := rows.Scan(&id, &spanID); err != nil {
+			return fmt.Errorf("scan span id: %w", err)
+		}
+		w.stored(w.index[spanID], id)
+	}
+	return rows.Err()
+}
+
+// stored records that the batch's span i was stored with row id id.
+func (w *spanBatch) stored(i int, id int64) {
+	s := w.spans[i]
+	t := w.traces[s.TraceID]
+	s.ID, s.TraceRowID, s.ProjectID = id, t.rowID, t.projectID
+	c := w.cumulative[i]
+	s.CumulativeErrorCount, s.CumulativeLLMTokenCountPrompt, s.CumulativeLLMTokenCountCompletion = c.errors, c.prompt, c.completion
+	w.inserted[i] = struct{}{}
 }
 
 // correctForDuplicates recomputes the cumulative counts when some spans of
@@ -657,7 +716,10 @@ func (db *DB) insertSpansSQL(rows int) string {
 	q := make([]byte, 0, 256+rows*cols*5)
 	q = append(q, `INSERT INTO spans (trace_rowid, project_id, span_id, parent_id, name, span_kind, start_time, end_time, status_code, status_message, attributes, events, llm_token_count_prompt, llm_token_count_completion, cumulative_error_count, cumulative_llm_token_count_prompt, cumulative_llm_token_count_completion) VALUES `...)
 	q = db.placeholders(q, rows, cols)
-	q = append(q, ` ON CONFLICT (span_id) DO NOTHING RETURNING id, span_id`...)
+	q = append(q, ` ON CONFLICT (span_id) DO NOTHING`...)
+	if !db.dialect.ConsecutiveRowIDs() {
+		q = append(q, ` RETURNING id, span_id`...)
+	}
 	return string(q)
 }
 

@@ -26,6 +26,11 @@ type Dialect interface {
 	// parameter, which makes a statement of thousands of parameters
 	// quadratic to prepare; "?" costs nothing.
 	PositionalParameters() bool
+	// ConsecutiveRowIDs reports whether a multi-row INSERT into a table
+	// with AUTOINCREMENT ids, inserting every row and run by the only
+	// writer, numbers the rows consecutively in VALUES order, so the last
+	// insert id gives every id without RETURNING.
+	ConsecutiveRowIDs() bool
 }
 
 // DB is an open database holding Ember's data. It implements the service

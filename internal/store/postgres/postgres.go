@@ -116,3 +116,7 @@ func createSchema(ctx context.Context, db *sql.DB, schema string) error {
 
 // PositionalParameters implements store.Dialect.
 func (Dialect) PositionalParameters() bool { return false }
+
+// ConsecutiveRowIDs implements store.Dialect: concurrent writers draw ids
+// from one sequence, so a statement's ids may interleave with another's.
+func (Dialect) ConsecutiveRowIDs() bool { return false }

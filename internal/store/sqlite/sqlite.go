@@ -118,3 +118,6 @@ func Open(ctx context.Context, path string, opts Options) (*store.DB, error) {
 
 // PositionalParameters implements store.Dialect.
 func (Dialect) PositionalParameters() bool { return true }
+
+// ConsecutiveRowIDs implements store.Dialect: one connection writes.
+func (Dialect) ConsecutiveRowIDs() bool { return true }

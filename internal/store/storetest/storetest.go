@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +32,7 @@ func RunAll(t *testing.T, open Opener) {
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
 	t.Run("CumulativeCounts", func(t *testing.T) { testCumulativeCounts(t, open) })
 	t.Run("CumulativeCountsWithDuplicates", func(t *testing.T) { testCumulativeWithDuplicates(t, open) })
+	t.Run("RowIDsOfInsertedSpans", func(t *testing.T) { testRowIDs(t, open) })
 	t.Run("ParentCycle", func(t *testing.T) { testParentCycle(t, open) })
 	t.Run("DeleteSpan", func(t *testing.T) { testDeleteSpan(t, open) })
 	t.Run("Costs", func(t *testing.T) { testCosts(t, open) })
@@ -455,5 +457,24 @@ func testUnicode(t *testing.T, open Opener) {
 	got := mustSpan(t, db, "1")
 	if got.Name != "名前 🔥" || !jsonEqual(got.Attributes, attrs) {
 		t.Fatalf("round trip changed the span")
+	}
+}
+
+func testRowIDs(t *testing.T, open Opener) {
+	// InsertSpans reports each new span's row id, also when stored
+	// duplicates sit among the new spans of one statement.
+	db := open(t)
+	insert(t, db, span("t", "2", ""), span("t", "5", ""))
+	batch := []*ember.Span{span("t", "1", ""), span("t", "2", ""), span("t", "3", ""), span("t", "4", ""), span("t", "5", ""), span("t", "6", "")}
+	if res := insert(t, db, batch...); res.Inserted != 4 || res.Duplicates != 2 {
+		t.Fatalf("result %+v", res)
+	}
+	for _, s := range batch {
+		if s.SpanID == fmt.Sprintf("%016s", "2") || s.SpanID == fmt.Sprintf("%016s", "5") {
+			continue
+		}
+		if got := mustSpan(t, db, strings.TrimLeft(s.SpanID, "0")); got.ID != s.ID || s.ID == 0 {
+			t.Errorf("span %s: reported id %d, stored id %d", s.SpanID, s.ID, got.ID)
+		}
 	}
 }
