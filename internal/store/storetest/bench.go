@@ -70,8 +70,8 @@ func benchSpan(n int, profile string, attrs json.RawMessage) *ember.Span {
 	t := time.Unix(1_700_000_000, int64(n)*1000).UTC()
 	s := &ember.Span{
 		ProjectName: "bench",
-		TraceID:     fmt.Sprintf("%032x", n/10+1),
-		SpanID:      fmt.Sprintf("%016x", n+1),
+		TraceID:     fmt.Sprintf("%016x%016x", scramble(uint64(n/10+1)), n/10+1),
+		SpanID:      fmt.Sprintf("%016x", scramble(uint64(n+1))),
 		Name:        "operation",
 		Kind:        ember.SpanKindChain,
 		StartTime:   t,
@@ -81,7 +81,7 @@ func benchSpan(n int, profile string, attrs json.RawMessage) *ember.Span {
 		Events:      json.RawMessage(`[]`),
 	}
 	if n%10 != 0 {
-		s.ParentID = fmt.Sprintf("%016x", n-n%10+1)
+		s.ParentID = fmt.Sprintf("%016x", scramble(uint64(n-n%10+1)))
 	}
 	if profile == "llm" {
 		s.SessionID = fmt.Sprintf("session-%d", n/50)
@@ -90,4 +90,16 @@ func benchSpan(n int, profile string, attrs json.RawMessage) *ember.Span {
 		}
 	}
 	return s
+}
+
+// scramble maps n to a random-looking, unique 64-bit id, as real span and
+// trace ids are: sequential ids would turn the unique-index inserts into
+// appends and flatter the store.
+func scramble(n uint64) uint64 {
+	n ^= n >> 33
+	n *= 0xff51afd7ed558ccd
+	n ^= n >> 33
+	n *= 0xc4ceb9fe1a85ec53
+	n ^= n >> 33
+	return n
 }
