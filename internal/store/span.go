@@ -408,16 +408,7 @@ func (w *spanBatch) insertSpans(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("insert spans: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			var spanID string
-			if err := rows.Scan(&id, &spanID); err != nil {
-				return fmt.Errorf("scan span id: %w", err)
-			}
-			w.stored(index[spanID], id)
-		}
-		return rows.Err()
+		return w.storedFrom(rows)
 	})
 }
 
@@ -459,6 +450,11 @@ func (w *spanBatch) insertedByRowID(ctx context.Context, stmt *sql.Stmt, args []
 	if err != nil {
 		return fmt.Errorf("find inserted spans: %w", err)
 	}
+	return w.storedFrom(rows)
+}
+
+// storedFrom records the (id, span_id) rows of newly stored spans.
+func (w *spanBatch) storedFrom(rows *sql.Rows) error {
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
