@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/emberhq/ember"
 )
@@ -13,13 +14,17 @@ import (
 // Ensure DB implements the project service.
 var _ ember.ProjectService = (*DB)(nil)
 
-const projectColumns = `id, name, COALESCE(description, ''), gradient_start_color, gradient_end_color, created_at, updated_at`
+const projectColumns = `id, name, description, gradient_start_color, gradient_end_color, created_at, updated_at`
 
 func scanProject(row interface{ Scan(...any) error }) (*ember.Project, error) {
 	var p ember.Project
 	var created, updated int64
-	if err := row.Scan(&p.ID, &p.Name, &p.Description, &p.GradientStartColor, &p.GradientEndColor, &created, &updated); err != nil {
+	var description sql.NullString
+	if err := row.Scan(&p.ID, &p.Name, &description, &p.GradientStartColor, &p.GradientEndColor, &created, &updated); err != nil {
 		return nil, err
+	}
+	if description.Valid {
+		p.Description = &description.String
 	}
 	p.CreatedAt, p.UpdatedAt = fromNanos(created), fromNanos(updated)
 	return &p, nil
@@ -36,9 +41,35 @@ func (db *DB) FindProjectByName(ctx context.Context, name string) (*ember.Projec
 	return p, nil
 }
 
-// FindProjects returns every project, newest first.
-func (db *DB) FindProjects(ctx context.Context) ([]*ember.Project, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects ORDER BY id DESC`)
+// FindProjectByID returns ENOTFOUND if no project has that row id.
+func (db *DB) FindProjectByID(ctx context.Context, id int64) (*ember.Project, error) {
+	p, err := scanProject(db.read.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ember.Errorf(ember.ENOTFOUND, "Project with ID %d not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("find project: %w", err)
+	}
+	return p, nil
+}
+
+// FindProjects returns the projects that match filter, newest first.
+func (db *DB) FindProjects(ctx context.Context, filter ember.ProjectFilter) ([]*ember.Project, error) {
+	q := `SELECT ` + projectColumns + ` FROM projects WHERE 1 = 1`
+	var args []any
+	if filter.NameContains != "" {
+		args = append(args, "%"+escapeLike(strings.ToLower(filter.NameContains))+"%")
+		q += fmt.Sprintf(` AND lower(name) LIKE $%d ESCAPE '\'`, len(args))
+	}
+	if filter.Cursor > 0 {
+		args = append(args, filter.Cursor)
+		q += fmt.Sprintf(` AND id <= $%d`, len(args))
+	}
+	q += ` ORDER BY id DESC`
+	if filter.Limit > 0 {
+		args = append(args, filter.Limit)
+		q += fmt.Sprintf(` LIMIT $%d`, len(args))
+	}
+	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find projects: %w", err)
 	}
@@ -55,6 +86,75 @@ func (db *DB) FindProjects(ctx context.Context) ([]*ember.Project, error) {
 		return nil, fmt.Errorf("find projects: %w", err)
 	}
 	return projects, nil
+}
+
+// escapeLike escapes LIKE's wildcards so s matches literally.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// CreateProject stores p. See ember.ProjectService.
+func (db *DB) CreateProject(ctx context.Context, p *ember.Project) error {
+	if p.Name == "" {
+		return ember.Errorf(ember.EINVALID, "Project name must not be empty")
+	}
+	now := db.Now()
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO projects (name, description, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (name) DO NOTHING RETURNING id`,
+			p.Name, p.Description, nanos(now)).Scan(&p.ID)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return ember.Errorf(ember.ECONFLICT, "Project with name %s already exists", p.Name)
+	} else if err != nil {
+		return fmt.Errorf("create project: %w", err)
+	}
+	created, err := db.FindProjectByID(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	*p = *created
+	return nil
+}
+
+// UpdateProject applies upd. See ember.ProjectService.
+func (db *DB) UpdateProject(ctx context.Context, id int64, upd ember.ProjectUpdate) (*ember.Project, error) {
+	if upd.Description != nil {
+		res, err := db.write.ExecContext(ctx, `UPDATE projects SET description = $1, updated_at = $2 WHERE id = $3`, *upd.Description, nanos(db.Now()), id)
+		if err != nil {
+			return nil, fmt.Errorf("update project: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return nil, ember.Errorf(ember.ENOTFOUND, "Project with ID %d not found", id)
+		}
+	}
+	return db.FindProjectByID(ctx, id)
+}
+
+// DeleteProject deletes a project and everything in it. See
+// ember.ProjectService.
+func (db *DB) DeleteProject(ctx context.Context, id int64) error {
+	p, err := db.FindProjectByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if p.Name == ember.DefaultProjectName {
+		return ember.Errorf(ember.EFORBIDDEN, "The default project cannot be deleted")
+	}
+	// Spans carry the project id without a foreign key (ingestion writes
+	// them by the thousand); deleting them first keeps the cascade from
+	// projects through traces from visiting each span's trace.
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM spans WHERE project_id = $1`, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE id = $1`, id)
+		return err
+	})
+	db.forgetProjects()
+	if err != nil {
+		return fmt.Errorf("delete project: %w", err)
+	}
+	return nil
 }
 
 // resolveProjects returns the row id of every named project, creating the

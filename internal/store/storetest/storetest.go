@@ -25,6 +25,8 @@ type Opener func(t testing.TB) *store.DB
 func RunAll(t *testing.T, open Opener) {
 	t.Run("Placeholders", func(t *testing.T) { testPlaceholders(t, open) })
 	t.Run("DefaultProject", func(t *testing.T) { testDefaultProject(t, open) })
+	t.Run("Projects", func(t *testing.T) { testProjects(t, open) })
+	t.Run("DeleteProject", func(t *testing.T) { testDeleteProject(t, open) })
 	t.Run("InsertAndRead", func(t *testing.T) { testInsertAndRead(t, open) })
 	t.Run("Duplicates", func(t *testing.T) { testDuplicates(t, open) })
 	t.Run("TraceKeepsFirstProject", func(t *testing.T) { testTraceKeepsFirstProject(t, open) })
@@ -125,7 +127,7 @@ func testDefaultProject(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Description != "Default project" || p.GradientStartColor != "#5bdbff" || p.GradientEndColor != "#1c76fc" {
+	if p.Description == nil || *p.Description != "Default project" || p.GradientStartColor != "#5bdbff" || p.GradientEndColor != "#1c76fc" {
 		t.Fatalf("default project: %+v", p)
 	}
 	if _, err := db.FindProjectByName(context.Background(), "nope"); ember.ErrorCode(err) != ember.ENOTFOUND {
@@ -476,5 +478,99 @@ func testRowIDs(t *testing.T, open Opener) {
 		if got := mustSpan(t, db, strings.TrimLeft(s.SpanID, "0")); got.ID != s.ID || s.ID == 0 {
 			t.Errorf("span %s: reported id %d, stored id %d", s.SpanID, s.ID, got.ID)
 		}
+	}
+}
+
+func testProjects(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	desc := "first"
+	a := &ember.Project{Name: "Alpha_1", Description: &desc}
+	if err := db.CreateProject(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if a.ID == 0 || a.Description == nil || *a.Description != "first" || a.CreatedAt.IsZero() {
+		t.Fatalf("created %+v", a)
+	}
+	if err := db.CreateProject(ctx, &ember.Project{Name: "Alpha_1"}); ember.ErrorCode(err) != ember.ECONFLICT {
+		t.Fatalf("duplicate: %v", err)
+	}
+	if err := db.CreateProject(ctx, &ember.Project{Name: ""}); ember.ErrorCode(err) != ember.EINVALID {
+		t.Fatalf("empty name: %v", err)
+	}
+	b := &ember.Project{Name: "alphaX1"}
+	if err := db.CreateProject(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Description != nil {
+		t.Fatalf("description %v, want none", *b.Description)
+	}
+	names := func(f ember.ProjectFilter) []string {
+		t.Helper()
+		ps, err := db.FindProjects(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Name)
+		}
+		return out
+	}
+	if got := names(ember.ProjectFilter{}); !cmp.Equal(got, []string{"alphaX1", "Alpha_1", "default"}) {
+		t.Fatalf("all: %v", got)
+	}
+	// Case is ignored; "_" matches itself only.
+	if got := names(ember.ProjectFilter{NameContains: "ALPHA_"}); !cmp.Equal(got, []string{"Alpha_1"}) {
+		t.Fatalf("name contains: %v", got)
+	}
+	if got := names(ember.ProjectFilter{Cursor: a.ID, Limit: 1}); !cmp.Equal(got, []string{"Alpha_1"}) {
+		t.Fatalf("cursor: %v", got)
+	}
+	newDesc := "second"
+	u, err := db.UpdateProject(ctx, a.ID, ember.ProjectUpdate{Description: &newDesc})
+	if err != nil || *u.Description != "second" || u.Name != "Alpha_1" {
+		t.Fatalf("update: %+v %v", u, err)
+	}
+	if _, err := db.UpdateProject(ctx, 9999, ember.ProjectUpdate{Description: &newDesc}); ember.ErrorCode(err) != ember.ENOTFOUND {
+		t.Fatalf("update missing: %v", err)
+	}
+	if _, err := db.FindProjectByID(ctx, 9999); ember.ErrorCode(err) != ember.ENOTFOUND {
+		t.Fatalf("find missing: %v", err)
+	}
+}
+
+func testDeleteProject(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	insert(t, db, span("t1", "1", "", inProject("doomed"), func(s *ember.Span) { s.SessionID = "s" }), span("t1", "2", "1", inProject("doomed")),
+		span("t2", "3", "", inProject("kept")))
+	doomed, err := db.FindProjectByName(ctx, "doomed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteProject(ctx, doomed.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.CountSpans(ctx); err != nil || n != 1 {
+		t.Fatalf("spans left: %d %v", n, err)
+	}
+	if _, err := db.FindTraceByTraceID(ctx, fmt.Sprintf("%032s", "t1")); ember.ErrorCode(err) != ember.ENOTFOUND {
+		t.Fatalf("trace of deleted project: %v", err)
+	}
+	if _, err := db.FindSessionBySessionID(ctx, "s"); ember.ErrorCode(err) != ember.ENOTFOUND {
+		t.Fatalf("session of deleted project: %v", err)
+	}
+	// Spans sent to the deleted project's name make it anew.
+	insert(t, db, span("t3", "4", "", inProject("doomed")))
+	if _, err := db.FindProjectByName(ctx, "doomed"); err != nil {
+		t.Fatal(err)
+	}
+	def, _ := db.FindProjectByName(ctx, "default")
+	if err := db.DeleteProject(ctx, def.ID); ember.ErrorCode(err) != ember.EFORBIDDEN {
+		t.Fatalf("delete default: %v", err)
+	}
+	if err := db.DeleteProject(ctx, 9999); ember.ErrorCode(err) != ember.ENOTFOUND {
+		t.Fatalf("delete missing: %v", err)
 	}
 }
