@@ -61,6 +61,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		Ingester:        writer,
 		Converter:       converter,
 		Database:        db,
+		Projects:        db,
 		MaxRequestBytes: cfg.MaxRequestBytes,
 		Logger:          logger,
 	}

@@ -24,6 +24,7 @@ type Handler struct {
 	Ingester  ingest.Ingester
 	Converter *ingest.Converter
 	Database  Pinger
+	Projects  ember.ProjectService
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
@@ -38,6 +39,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", h.handleHealthz)
 	mux.HandleFunc("GET /readyz", h.handleReadyz)
 	mux.HandleFunc("GET /arize_phoenix_version", h.handleVersion)
+	if h.Projects != nil {
+		h.registerProjectRoutes(mux)
+	}
 }
 
 func (h *Handler) logger() *slog.Logger {
