@@ -151,9 +151,16 @@ type SpanWriter interface {
 
 // SpanFilter selects spans. Zero fields select everything.
 type SpanFilter struct {
-	ProjectID *int64
-	TraceID   *string
-	SpanIDs   []string
+	ProjectID   *int64
+	TraceIDs    []string
+	SpanIDs     []string
+	ParentIDs   []string
+	RootsOnly   bool // only spans without a parent
+	Names       []string
+	Kinds       []SpanKind
+	StatusCodes []StatusCode
+	// StartTime and EndTime bound the span's start: StartTime <= start < EndTime.
+	StartTime, EndTime *time.Time
 	// Cursor, when non-zero, keeps spans whose row id is at most Cursor.
 	Cursor int64
 	// Limit caps the number of spans returned; 0 means no cap.

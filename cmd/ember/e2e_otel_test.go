@@ -109,7 +109,7 @@ func compareStored(t *testing.T, db *store.DB, recorded tracetest.SpanStubs, tra
 	t.Helper()
 	ctx := context.Background()
 	id := traceID.String()
-	stored, err := db.FindSpans(ctx, ember.SpanFilter{TraceID: &id})
+	stored, err := db.FindSpans(ctx, ember.SpanFilter{TraceIDs: []string{id}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		Converter:       converter,
 		Database:        db,
 		Projects:        db,
+		Spans:           db,
 		MaxRequestBytes: cfg.MaxRequestBytes,
 		Logger:          logger,
 	}

@@ -25,6 +25,7 @@ type Handler struct {
 	Converter *ingest.Converter
 	Database  Pinger
 	Projects  ember.ProjectService
+	Spans     ember.SpanService
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
@@ -41,6 +42,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /arize_phoenix_version", h.handleVersion)
 	if h.Projects != nil {
 		h.registerProjectRoutes(mux)
+		if h.Spans != nil {
+			h.registerSpanRoutes(mux)
+		}
 	}
 }
 

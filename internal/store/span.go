@@ -608,15 +608,30 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 	if filter.ProjectID != nil {
 		where = append(where, "s.project_id = "+arg(*filter.ProjectID))
 	}
-	if filter.TraceID != nil {
-		where = append(where, "t.trace_id = "+arg(*filter.TraceID))
-	}
-	if len(filter.SpanIDs) > 0 {
-		ids := make([]string, len(filter.SpanIDs))
-		for i, id := range filter.SpanIDs {
-			ids[i] = arg(id)
+	in := func(column string, values []string) {
+		if len(values) == 0 {
+			return
 		}
-		where = append(where, "s.span_id IN ("+strings.Join(ids, ",")+")")
+		params := make([]string, len(values))
+		for i, v := range values {
+			params[i] = arg(v)
+		}
+		where = append(where, column+" IN ("+strings.Join(params, ",")+")")
+	}
+	in("t.trace_id", filter.TraceIDs)
+	in("s.span_id", filter.SpanIDs)
+	in("s.parent_id", filter.ParentIDs)
+	in("s.name", filter.Names)
+	in("s.span_kind", stringsOf(filter.Kinds))
+	in("s.status_code", stringsOf(filter.StatusCodes))
+	if filter.RootsOnly {
+		where = append(where, "s.parent_id IS NULL")
+	}
+	if filter.StartTime != nil {
+		where = append(where, "s.start_time >= "+arg(nanos(*filter.StartTime)))
+	}
+	if filter.EndTime != nil {
+		where = append(where, "s.start_time < "+arg(nanos(*filter.EndTime)))
 	}
 	if filter.Cursor > 0 {
 		where = append(where, "s.id <= "+arg(filter.Cursor))
@@ -724,4 +739,12 @@ func (db *DB) insertCostsSQL(rows int) string {
 	const cols = 13
 	q := []byte(`INSERT INTO span_costs (span_rowid, trace_rowid, project_id, span_start_time, model_name, provider, prompt_tokens, completion_tokens, total_tokens, prompt_cost, completion_cost, total_cost, details) VALUES `)
 	return string(db.placeholders(q, rows, cols))
+}
+
+func stringsOf[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
 }

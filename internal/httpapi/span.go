@@ -1,0 +1,193 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/emberhq/ember"
+)
+
+// spanJSON is a span as Phoenix's REST API shows it.
+type spanJSON struct {
+	ID            string         `json:"id"`
+	Name          string         `json:"name"`
+	Context       spanContext    `json:"context"`
+	SpanKind      string         `json:"span_kind"`
+	ParentID      *string        `json:"parent_id"`
+	StartTime     string         `json:"start_time"`
+	EndTime       string         `json:"end_time"`
+	StatusCode    string         `json:"status_code"`
+	StatusMessage string         `json:"status_message"`
+	Attributes    map[string]any `json:"attributes"`
+	Events        []eventJSON    `json:"events"`
+}
+
+type spanContext struct {
+	TraceID string `json:"trace_id"`
+	SpanID  string `json:"span_id"`
+}
+
+type eventJSON struct {
+	Name       string         `json:"name"`
+	Timestamp  string         `json:"timestamp"`
+	Attributes map[string]any `json:"attributes"`
+}
+
+// spanKindKey is the attribute that Phoenix moves out of a span's
+// attributes into its span_kind.
+const spanKindKey = "openinference.span.kind"
+
+func toSpanJSON(s *ember.Span) (spanJSON, error) {
+	attrs, err := flattenAttributes(s.Attributes)
+	if err != nil {
+		return spanJSON{}, fmt.Errorf("span %s attributes: %w", s.SpanID, err)
+	}
+	kind := "UNKNOWN"
+	if k, ok := attrs[spanKindKey].(string); ok && k != "" {
+		kind = k
+	}
+	delete(attrs, spanKindKey)
+	out := spanJSON{
+		ID:            ember.GlobalID("Span", s.ID),
+		Name:          s.Name,
+		Context:       spanContext{TraceID: s.TraceID, SpanID: s.SpanID},
+		SpanKind:      kind,
+		StartTime:     isoTime(s.StartTime),
+		EndTime:       isoTime(s.EndTime),
+		StatusCode:    string(s.StatusCode),
+		StatusMessage: s.StatusMessage,
+		Attributes:    attrs,
+		Events:        []eventJSON{},
+	}
+	if s.ParentID != "" {
+		out.ParentID = &s.ParentID
+	}
+	var events []struct {
+		Name       string          `json:"name"`
+		Timestamp  string          `json:"timestamp"`
+		Attributes json.RawMessage `json:"attributes"`
+	}
+	if len(s.Events) > 0 {
+		if err := json.Unmarshal(s.Events, &events); err != nil {
+			return spanJSON{}, fmt.Errorf("span %s events: %w", s.SpanID, err)
+		}
+	}
+	for _, e := range events {
+		ea, err := flattenAttributes(e.Attributes)
+		if err != nil {
+			return spanJSON{}, fmt.Errorf("span %s event attributes: %w", s.SpanID, err)
+		}
+		ts := e.Timestamp
+		if t, ok := parseISOTime(ts); ok {
+			ts = isoTime(t)
+		}
+		out.Events = append(out.Events, eventJSON{Name: e.Name, Timestamp: ts, Attributes: ea})
+	}
+	return out, nil
+}
+
+func (h *Handler) registerSpanRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/projects/{project_identifier}/spans", h.handleProjectSpans)
+}
+
+// handleProjectSpans lists a project's spans, newest stored first, with
+// Phoenix's filters.
+func (h *Handler) handleProjectSpans(w http.ResponseWriter, r *http.Request) {
+	project, err := h.resolveProject(r, r.PathValue("project_identifier"))
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	limit, ok := queryLimit(w, r, 100, 1000)
+	if !ok {
+		return
+	}
+	cursor, ok := h.queryCursor(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	filter := ember.SpanFilter{
+		ProjectID: &project.ID,
+		TraceIDs:  q["trace_id"],
+		SpanIDs:   q["span_id"],
+		Names:     q["name"],
+		Cursor:    cursor,
+		Limit:     limit + 1,
+	}
+	for _, p := range q["parent_id"] {
+		if p == "null" {
+			filter.RootsOnly = true
+		} else {
+			filter.ParentIDs = append(filter.ParentIDs, p)
+		}
+	}
+	var bad []string
+	for _, k := range q["span_kind"] {
+		kind, ok := ember.ParseSpanKind(strings.ToUpper(k))
+		if !ok {
+			bad = append(bad, k)
+		}
+		filter.Kinds = append(filter.Kinds, kind)
+	}
+	if len(bad) > 0 {
+		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid span_kind values: %s", pyList(bad)))
+		return
+	}
+	for _, c := range q["status_code"] {
+		switch code := ember.StatusCode(strings.ToUpper(c)); code {
+		case ember.StatusOK, ember.StatusError, ember.StatusUnset:
+			filter.StatusCodes = append(filter.StatusCodes, code)
+		default:
+			bad = append(bad, c)
+		}
+	}
+	if len(bad) > 0 {
+		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid status_code values: %s", pyList(bad)))
+		return
+	}
+	for _, name := range []string{"start_time", "end_time"} {
+		v := q.Get(name)
+		if v == "" {
+			continue
+		}
+		t, ok := parseISOTime(v)
+		if !ok {
+			writeValidation(w, validationIssue{Type: "datetime_from_date_parsing", Loc: []any{"query", name}, Msg: "Input should be a valid datetime or date", Input: v})
+			return
+		}
+		if name == "start_time" {
+			filter.StartTime = &t
+		} else {
+			filter.EndTime = &t
+		}
+	}
+	spans, err := h.Spans.FindSpans(r.Context(), filter)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	spans, next := page(spans, limit, func(s *ember.Span) string { return ember.GlobalID("Span", s.ID) })
+	data := make([]spanJSON, 0, len(spans))
+	for _, s := range spans {
+		js, err := toSpanJSON(s)
+		if err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		data = append(data, js)
+	}
+	writeJSON(w, http.StatusOK, listEnvelope{Data: data, NextCursor: next})
+}
+
+// pyList renders values as a Python list of strings, as Phoenix's messages
+// show them.
+func pyList(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "'" + strings.ReplaceAll(v, "'", `\'`) + "'"
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
