@@ -161,10 +161,22 @@ type SpanFilter struct {
 	StatusCodes []StatusCode
 	// StartTime and EndTime bound the span's start: StartTime <= start < EndTime.
 	StartTime, EndTime *time.Time
+	// Attributes keeps spans having every one of these attribute values.
+	Attributes []AttributeMatch
 	// Cursor, when non-zero, keeps spans whose row id is at most Cursor.
 	Cursor int64
 	// Limit caps the number of spans returned; 0 means no cap.
 	Limit int
+}
+
+// AttributeMatch selects spans whose attribute at Path (the segments of a
+// dotted key) equals Value, which is a string, bool, int64 or float64. A
+// string matches only a string and a bool only a bool; an int64 matches an
+// integer or a whole-number float; a float64 matches that number. List
+// values never match.
+type AttributeMatch struct {
+	Path  []string
+	Value any
 }
 
 // SpanService reads and deletes stored spans.

@@ -68,6 +68,8 @@ func TestProjectSpansAPI(t *testing.T) {
 		llm.Attributes().PutStr("llm.input_messages.0.message.role", "user")
 		llm.Attributes().PutInt("llm.token_count.prompt", 12)
 		llm.Attributes().PutEmptySlice("tag.tags").AppendEmpty().SetStr("a")
+		llm.Attributes().PutStr("user.id", "12345")
+		root.Attributes().PutInt("user.id", 12345)
 		tool := add(3, 1, "tool", "", ptrace.StatusCodeError, 2*time.Minute)
 		ev := tool.Events().AppendEmpty()
 		ev.SetName("exception")
@@ -154,6 +156,12 @@ func TestProjectSpansAPI(t *testing.T) {
 			"?limit=1001":           "less_than_equal",
 			"?cursor=zzz":           "Invalid cursor format",
 			"?start_time=yesterday": "datetime",
+			"?attribute=nocolon":    "expected format 'key:value'",
+			"?attribute=:v":         "key must not be empty",
+			"?attribute=k:":         "value must not be empty",
+			"?attribute=k:null":     "must be a string, number or boolean",
+			"?attribute=k:[1]":      "must be a string, number or boolean",
+			`?attribute=k:{"a":1}`:  "must be a string, number or boolean",
 		} {
 			if status, body, _ := call(t, "GET", base+query, ""); status != 422 || !strings.Contains(body, want) {
 				t.Errorf("%s: %d %q, want 422 %q", query, status, body, want)

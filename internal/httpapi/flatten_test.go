@@ -41,3 +41,23 @@ func TestISOTime(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseAttributeFilter(f *testing.F) {
+	for _, s := range []string{"user.id:12345", `user.id:"12345"`, "k:1.5e3", "k:true", "nocolon", ":v", "k:", "k:null", "a.0.b:x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		m, err := parseAttributeFilter(raw)
+		if err != nil {
+			return
+		}
+		switch m.Value.(type) {
+		case string, bool, int64, float64:
+		default:
+			t.Fatalf("%q gave a %T", raw, m.Value)
+		}
+		if len(m.Path) == 0 {
+			t.Fatalf("%q gave no path", raw)
+		}
+	})
+}

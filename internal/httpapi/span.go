@@ -148,6 +148,14 @@ func (h *Handler) handleProjectSpans(w http.ResponseWriter, r *http.Request) {
 		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid status_code values: %s", pyList(bad)))
 		return
 	}
+	for _, raw := range q["attribute"] {
+		m, err := parseAttributeFilter(raw)
+		if err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		filter.Attributes = append(filter.Attributes, m)
+	}
 	for _, name := range []string{"start_time", "end_time"} {
 		v := q.Get(name)
 		if v == "" {
@@ -190,4 +198,42 @@ func pyList(values []string) string {
 		quoted[i] = "'" + strings.ReplaceAll(v, "'", `\'`) + "'"
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// parseAttributeFilter reads one attribute=key:value filter. The key is a
+// dotted path; the value is read as JSON (a quoted string, a number or a
+// boolean), and as a plain string when it is not JSON.
+func parseAttributeFilter(raw string) (ember.AttributeMatch, error) {
+	key, value, ok := strings.Cut(raw, ":")
+	switch {
+	case !ok:
+		return ember.AttributeMatch{}, ember.Errorf(ember.EUNPROCESSABLE, "Invalid attribute '%s': expected format 'key:value'", raw)
+	case strings.TrimSpace(key) == "":
+		return ember.AttributeMatch{}, ember.Errorf(ember.EUNPROCESSABLE, "Invalid attribute: key must not be empty")
+	case value == "":
+		return ember.AttributeMatch{}, ember.Errorf(ember.EUNPROCESSABLE, "Invalid attribute: value must not be empty")
+	}
+	m := ember.AttributeMatch{Path: strings.Split(key, ".")}
+	dec := json.NewDecoder(strings.NewReader(value))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		m.Value = value
+		return m, nil
+	}
+	switch x := v.(type) {
+	case string, bool:
+		m.Value = x
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			m.Value = n
+		} else if f, err := x.Float64(); err == nil {
+			m.Value = f
+		} else {
+			m.Value = value
+		}
+	default:
+		return ember.AttributeMatch{}, ember.Errorf(ember.EUNPROCESSABLE, "Invalid attribute value for '%s': must be a string, number or boolean", key)
+	}
+	return m, nil
 }

@@ -627,6 +627,9 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 	if filter.RootsOnly {
 		where = append(where, "s.parent_id IS NULL")
 	}
+	for _, m := range filter.Attributes {
+		where = append(where, "("+db.dialect.AttributeMatch("s.attributes", m.Path, m.Value, arg)+")")
+	}
 	if filter.StartTime != nil {
 		where = append(where, "s.start_time >= "+arg(nanos(*filter.StartTime)))
 	}

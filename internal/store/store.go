@@ -31,6 +31,11 @@ type Dialect interface {
 	// writer, numbers the rows consecutively in VALUES order, so the last
 	// insert id gives every id without RETURNING.
 	ConsecutiveRowIDs() bool
+	// AttributeMatch returns a condition on the column attributes (nested
+	// JSON) that holds when the value at path equals value, as
+	// ember.AttributeMatch describes; arg binds a parameter and returns
+	// its placeholder.
+	AttributeMatch(column string, path []string, value any, arg func(any) string) string
 }
 
 // DB is an open database holding Ember's data. It implements the service

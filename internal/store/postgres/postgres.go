@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
@@ -120,3 +121,25 @@ func (Dialect) PositionalParameters() bool { return false }
 // ConsecutiveRowIDs implements store.Dialect: concurrent writers draw ids
 // from one sequence, so a statement's ids may interleave with another's.
 func (Dialect) ConsecutiveRowIDs() bool { return false }
+
+// AttributeMatch implements store.Dialect with jsonb path operators.
+func (Dialect) AttributeMatch(column string, path []string, value any, arg func(any) string) string {
+	elems := make([]string, len(path))
+	for i, seg := range path {
+		elems[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(seg) + `"`
+	}
+	p := arg("{" + strings.Join(elems, ",") + "}")
+	node := "(" + column + " #> " + p + "::text[])"
+	switch v := value.(type) {
+	case bool:
+		if v {
+			return node + " = 'true'::jsonb"
+		}
+		return node + " = 'false'::jsonb"
+	case int64, float64:
+		return "jsonb_typeof(" + node + ") = 'number' AND (" + column + " #>> " + p + "::text[])::numeric = " + arg(v) + "::numeric"
+	case string:
+		return "jsonb_typeof(" + node + ") = 'string' AND " + column + " #>> " + p + "::text[] = " + arg(v)
+	}
+	return "1 = 0"
+}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -121,3 +122,50 @@ func (Dialect) PositionalParameters() bool { return true }
 
 // ConsecutiveRowIDs implements store.Dialect: one connection writes.
 func (Dialect) ConsecutiveRowIDs() bool { return true }
+
+// AttributeMatch implements store.Dialect with SQLite's JSON functions,
+// whose json_type tells integers, reals, text and booleans apart.
+func (Dialect) AttributeMatch(column string, path []string, value any, arg func(any) string) string {
+	jsonPath := "$"
+	for i, seg := range path {
+		if strings.ContainsAny(seg, `"\`) {
+			return "1 = 0" // not expressible as a JSON path: nothing can match
+		}
+		// Ingestion stores a numeric segment followed by more segments as
+		// an array index, and a trailing one as an object key.
+		if i < len(path)-1 && isIndex(seg) {
+			jsonPath += "[" + seg + "]"
+		} else {
+			jsonPath += `."` + seg + `"`
+		}
+	}
+	p := arg(jsonPath)
+	typ := "json_type(" + column + ", " + p + ")"
+	val := "json_extract(" + column + ", " + p + ")"
+	switch v := value.(type) {
+	case bool:
+		if v {
+			return typ + " = 'true'"
+		}
+		return typ + " = 'false'"
+	case int64:
+		return typ + " IN ('integer', 'real') AND " + val + " = " + arg(v)
+	case float64:
+		return typ + " IN ('integer', 'real') AND " + val + " = " + arg(v)
+	case string:
+		return typ + " = 'text' AND " + val + " = " + arg(v)
+	}
+	return "1 = 0"
+}
+
+func isIndex(s string) bool {
+	if s == "" || len(s) > 9 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

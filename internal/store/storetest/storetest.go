@@ -35,6 +35,7 @@ func RunAll(t *testing.T, open Opener) {
 	t.Run("CumulativeCounts", func(t *testing.T) { testCumulativeCounts(t, open) })
 	t.Run("CumulativeCountsWithDuplicates", func(t *testing.T) { testCumulativeWithDuplicates(t, open) })
 	t.Run("RowIDsOfInsertedSpans", func(t *testing.T) { testRowIDs(t, open) })
+	t.Run("AttributeMatch", func(t *testing.T) { testAttributeMatch(t, open) })
 	t.Run("ParentCycle", func(t *testing.T) { testParentCycle(t, open) })
 	t.Run("DeleteSpan", func(t *testing.T) { testDeleteSpan(t, open) })
 	t.Run("Costs", func(t *testing.T) { testCosts(t, open) })
@@ -573,4 +574,43 @@ func testDeleteProject(t *testing.T, open Opener) {
 	if err := db.DeleteProject(ctx, 9999); ember.ErrorCode(err) != ember.ENOTFOUND {
 		t.Fatalf("delete missing: %v", err)
 	}
+}
+
+func testAttributeMatch(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	withAttrs := func(js string) func(*ember.Span) {
+		return func(s *ember.Span) { s.Attributes = json.RawMessage(js) }
+	}
+	insert(t, db,
+		span("t", "1", "", withAttrs(`{"user":{"id":"12345"},"flag":true}`)),
+		span("t", "2", "", withAttrs(`{"user":{"id":12345},"n":12.0,"flag":false}`)),
+		span("t", "3", "", withAttrs(`{"n":12.5,"tag":{"tags":["a"]},"llm":{"input_messages":[{"message":{"role":"user"}}]},"odd":{"7":"x"}}`)),
+	)
+	f := func(want string, matches ...ember.AttributeMatch) {
+		t.Helper()
+		spans, err := db.FindSpans(ctx, ember.SpanFilter{Attributes: matches})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range spans {
+			got = append(got, strings.TrimLeft(s.SpanID, "0"))
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("%+v: got %v, want %s", matches, got, want)
+		}
+	}
+	path := func(key string) []string { return strings.Split(key, ".") }
+	f("1", ember.AttributeMatch{Path: path("user.id"), Value: "12345"})
+	f("2", ember.AttributeMatch{Path: path("user.id"), Value: int64(12345)})
+	f("2", ember.AttributeMatch{Path: path("n"), Value: int64(12)})
+	f("3", ember.AttributeMatch{Path: path("n"), Value: 12.5})
+	f("1", ember.AttributeMatch{Path: path("flag"), Value: true})
+	f("2", ember.AttributeMatch{Path: path("flag"), Value: false})
+	f("", ember.AttributeMatch{Path: path("tag.tags"), Value: "a"})
+	f("3", ember.AttributeMatch{Path: path("llm.input_messages.0.message.role"), Value: "user"})
+	f("3", ember.AttributeMatch{Path: path("odd.7"), Value: "x"})
+	f("", ember.AttributeMatch{Path: path("user.id"), Value: "12345"}, ember.AttributeMatch{Path: path("flag"), Value: false})
+	f("", ember.AttributeMatch{Path: []string{`we"ird`}, Value: "x"})
 }
