@@ -151,6 +151,7 @@ type SpanWriter interface {
 
 // SpanFilter selects spans. Zero fields select everything.
 type SpanFilter struct {
+	ID          int64 // row id; 0 for any
 	ProjectID   *int64
 	TraceIDs    []string
 	SpanIDs     []string

@@ -170,5 +170,30 @@ func TestProjectSpansAPI(t *testing.T) {
 		if status, body, _ := call(t, "GET", p.httpURL+"/v1/projects/fake-id-x/spans", ""); status != 404 || body != "Project with name fake-id-x not found" {
 			t.Errorf("unknown project: %d %q", status, body)
 		}
+
+		// DELETE /v1/spans/{id}, by OTel id and by GlobalID.
+		var toolID string
+		for _, s := range all.Data {
+			if s.Name == "tool" {
+				toolID = s.ID
+			}
+		}
+		for _, c := range []struct {
+			path   string
+			status int
+			body   string
+		}{
+			{"/v1/spans/bb02000000000000", 204, ""},
+			{"/v1/spans/bb02000000000000", 404, "Span with span_id 'bb02000000000000' not found"},
+			{"/v1/spans/" + url.PathEscape(toolID), 204, ""},
+			{"/v1/spans/" + url.PathEscape(toolID), 404, "Span with relay ID '" + toolID + "' not found"},
+		} {
+			if status, body, _ := call(t, "DELETE", p.httpURL+c.path, ""); status != c.status || body != c.body {
+				t.Errorf("DELETE %s: %d %q, want %d %q", c.path, status, body, c.status, c.body)
+			}
+		}
+		if got := names(get("")); got != "agent" {
+			t.Errorf("after deletes: %q", got)
+		}
 	})
 }

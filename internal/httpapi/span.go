@@ -90,6 +90,7 @@ func toSpanJSON(s *ember.Span) (spanJSON, error) {
 
 func (h *Handler) registerSpanRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/projects/{project_identifier}/spans", h.handleProjectSpans)
+	mux.HandleFunc("DELETE /v1/spans/{span_identifier}", h.handleSpanDelete)
 }
 
 // handleProjectSpans lists a project's spans, newest stored first, with
@@ -236,4 +237,27 @@ func parseAttributeFilter(raw string) (ember.AttributeMatch, error) {
 		return ember.AttributeMatch{}, ember.Errorf(ember.EUNPROCESSABLE, "Invalid attribute value for '%s': must be a string, number or boolean", key)
 	}
 	return m, nil
+}
+
+// handleSpanDelete deletes one span by GlobalID or OTel span id. Its
+// children stay; its counts leave its ancestors'; an emptied trace goes.
+func (h *Handler) handleSpanDelete(w http.ResponseWriter, r *http.Request) {
+	identifier := r.PathValue("span_identifier")
+	spanID := identifier
+	if typ, id, err := ember.ParseGlobalID(identifier); err == nil && typ == "Span" {
+		spans, err := h.Spans.FindSpans(r.Context(), ember.SpanFilter{ID: id, Limit: 1})
+		if err != nil {
+			h.Error(w, r, err)
+			return
+		} else if len(spans) == 0 {
+			h.Error(w, r, ember.Errorf(ember.ENOTFOUND, "Span with relay ID '%s' not found", identifier))
+			return
+		}
+		spanID = spans[0].SpanID
+	}
+	if err := h.Spans.DeleteSpan(r.Context(), spanID); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	writeNoContent(w)
 }

@@ -605,6 +605,9 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
+	if filter.ID != 0 {
+		where = append(where, "s.id = "+arg(filter.ID))
+	}
 	if filter.ProjectID != nil {
 		where = append(where, "s.project_id = "+arg(*filter.ProjectID))
 	}
