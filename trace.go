@@ -14,6 +14,35 @@ type Trace struct {
 	SessionRowID int64  // 0 when the trace belongs to no session
 	StartTime    time.Time
 	EndTime      time.Time
+
+	// LLM token counts summed over the trace's spans; set by FindTraces.
+	TokenCountPrompt     int64
+	TokenCountCompletion int64
+}
+
+// TraceFilter selects the traces of a project.
+type TraceFilter struct {
+	ProjectID int64
+	// StartTime and EndTime bound the trace's start: StartTime <= start < EndTime.
+	StartTime, EndTime *time.Time
+	// Sessions, when non-nil, keeps traces of these sessions, given by row
+	// id or by session id; an empty non-nil filter keeps nothing.
+	Sessions *SessionSet
+	// ByLatency sorts by duration instead of start time; Ascending flips
+	// the order. Ties go by row id, in the same direction.
+	ByLatency bool
+	Ascending bool
+	// Cursor, when non-zero, keeps traces whose row id is at most (or, when
+	// Ascending, at least) Cursor.
+	Cursor int64
+	// Limit caps the number of traces returned; 0 means no cap.
+	Limit int
+}
+
+// SessionSet names sessions by row id or by session id.
+type SessionSet struct {
+	RowIDs     []int64
+	SessionIDs []string
 }
 
 // Session is a conversation: the traces whose spans carry one session.id.
@@ -30,6 +59,9 @@ type Session struct {
 
 // TraceService reads traces and sessions.
 type TraceService interface {
+	// FindTraces returns the traces that match filter, with their token
+	// counts.
+	FindTraces(ctx context.Context, filter TraceFilter) ([]*Trace, error)
 	// FindTraceByTraceID returns ENOTFOUND if no trace has that OTel id.
 	FindTraceByTraceID(ctx context.Context, traceID string) (*Trace, error)
 	// FindSessionBySessionID returns ENOTFOUND if no session has that id.

@@ -63,6 +63,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		Database:        db,
 		Projects:        db,
 		Spans:           db,
+		Traces:          db,
 		MaxRequestBytes: cfg.MaxRequestBytes,
 		Logger:          logger,
 	}

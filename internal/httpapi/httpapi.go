@@ -26,6 +26,7 @@ type Handler struct {
 	Database  Pinger
 	Projects  ember.ProjectService
 	Spans     ember.SpanService
+	Traces    ember.TraceService
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
@@ -44,6 +45,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		h.registerProjectRoutes(mux)
 		if h.Spans != nil {
 			h.registerSpanRoutes(mux)
+			if h.Traces != nil {
+				h.registerTraceRoutes(mux)
+			}
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/emberhq/ember"
 )
@@ -74,4 +75,80 @@ func (db *DB) FindSpanCost(ctx context.Context, spanRowID int64) (*ember.SpanCos
 		return nil, fmt.Errorf("decode span cost details: %w", err)
 	}
 	return &c, nil
+}
+
+// FindTraces returns the traces that match filter. See ember.TraceService.
+func (db *DB) FindTraces(ctx context.Context, filter ember.TraceFilter) ([]*ember.Trace, error) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where := []string{"t.project_id = " + arg(filter.ProjectID)}
+	if filter.StartTime != nil {
+		where = append(where, "t.start_time >= "+arg(nanos(*filter.StartTime)))
+	}
+	if filter.EndTime != nil {
+		where = append(where, "t.start_time < "+arg(nanos(*filter.EndTime)))
+	}
+	if set := filter.Sessions; set != nil {
+		var alts []string
+		if len(set.RowIDs) > 0 {
+			ids := make([]string, len(set.RowIDs))
+			for i, id := range set.RowIDs {
+				ids[i] = arg(id)
+			}
+			alts = append(alts, "t.project_session_id IN ("+strings.Join(ids, ",")+")")
+		}
+		if len(set.SessionIDs) > 0 {
+			ids := make([]string, len(set.SessionIDs))
+			for i, id := range set.SessionIDs {
+				ids[i] = arg(id)
+			}
+			alts = append(alts, "t.project_session_id IN (SELECT id FROM project_sessions WHERE project_id = "+arg(filter.ProjectID)+" AND session_id IN ("+strings.Join(ids, ",")+"))")
+		}
+		if len(alts) == 0 {
+			return nil, nil
+		}
+		where = append(where, "("+strings.Join(alts, " OR ")+")")
+	}
+	dir, cmp := "DESC", "<="
+	if filter.Ascending {
+		dir, cmp = "ASC", ">="
+	}
+	if filter.Cursor > 0 {
+		where = append(where, "t.id "+cmp+" "+arg(filter.Cursor))
+	}
+	order := "t.start_time"
+	if filter.ByLatency {
+		order = "(t.end_time - t.start_time)"
+	}
+	q := `SELECT t.id, t.project_id, t.trace_id, t.project_session_id, t.start_time, t.end_time,
+	(SELECT COALESCE(SUM(s.llm_token_count_prompt), 0) FROM spans s WHERE s.trace_rowid = t.id),
+	(SELECT COALESCE(SUM(s.llm_token_count_completion), 0) FROM spans s WHERE s.trace_rowid = t.id)
+FROM traces t WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` ` + dir + `, t.id ` + dir
+	if filter.Limit > 0 {
+		q += " LIMIT " + arg(filter.Limit)
+	}
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find traces: %w", err)
+	}
+	defer rows.Close()
+	var traces []*ember.Trace
+	for rows.Next() {
+		var t ember.Trace
+		var session sql.NullInt64
+		var start, end int64
+		if err := rows.Scan(&t.ID, &t.ProjectID, &t.TraceID, &session, &start, &end, &t.TokenCountPrompt, &t.TokenCountCompletion); err != nil {
+			return nil, fmt.Errorf("scan trace: %w", err)
+		}
+		t.SessionRowID = session.Int64
+		t.StartTime, t.EndTime = fromNanos(start), fromNanos(end)
+		traces = append(traces, &t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find traces: %w", err)
+	}
+	return traces, nil
 }

@@ -1,0 +1,162 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/emberhq/ember"
+)
+
+// traceJSON is a trace as Phoenix's REST API lists it.
+type traceJSON struct {
+	ID                   string          `json:"id"`
+	TraceID              string          `json:"trace_id"`
+	ProjectID            string          `json:"project_id"`
+	StartTime            string          `json:"start_time"`
+	EndTime              string          `json:"end_time"`
+	TokenCountPrompt     int64           `json:"token_count_prompt"`
+	TokenCountCompletion int64           `json:"token_count_completion"`
+	TokenCountTotal      int64           `json:"token_count_total"`
+	Spans                []traceSpanJSON `json:"spans,omitempty"`
+}
+
+// traceSpanJSON is a span inside a listed trace.
+type traceSpanJSON struct {
+	ID         string  `json:"id"`
+	SpanID     string  `json:"span_id"`
+	ParentID   *string `json:"parent_id"`
+	Name       string  `json:"name"`
+	SpanKind   string  `json:"span_kind"`
+	StatusCode string  `json:"status_code"`
+	StartTime  string  `json:"start_time"`
+	EndTime    string  `json:"end_time"`
+}
+
+func (h *Handler) registerTraceRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/projects/{project_identifier}/traces", h.handleProjectTraces)
+}
+
+// handleProjectTraces lists a project's traces by start time or latency.
+// As in Phoenix, the cursor bounds the row id, whatever the sort.
+func (h *Handler) handleProjectTraces(w http.ResponseWriter, r *http.Request) {
+	project, err := h.resolveProject(r, r.PathValue("project_identifier"))
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	limit, ok := queryLimit(w, r, 100, 1000)
+	if !ok {
+		return
+	}
+	cursor, ok := h.queryCursor(w, r)
+	if !ok {
+		return
+	}
+	includeSpans, ok := queryBool(w, r, "include_spans", false)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	filter := ember.TraceFilter{ProjectID: project.ID, Cursor: cursor, Limit: limit + 1}
+	switch sort := q.Get("sort"); sort {
+	case "", "start_time":
+	case "latency_ms":
+		filter.ByLatency = true
+	default:
+		writeValidation(w, validationIssue{Type: "enum", Loc: []any{"query", "sort"}, Msg: "Input should be 'start_time' or 'latency_ms'", Input: sort, Ctx: map[string]any{"expected": "'start_time' or 'latency_ms'"}})
+		return
+	}
+	switch order := q.Get("order"); order {
+	case "", "desc":
+	case "asc":
+		filter.Ascending = true
+	default:
+		writeValidation(w, validationIssue{Type: "enum", Loc: []any{"query", "order"}, Msg: "Input should be 'asc' or 'desc'", Input: order, Ctx: map[string]any{"expected": "'asc' or 'desc'"}})
+		return
+	}
+	for _, name := range []string{"start_time", "end_time"} {
+		v := q.Get(name)
+		if v == "" {
+			continue
+		}
+		t, ok := parseISOTime(v)
+		if !ok {
+			writeValidation(w, validationIssue{Type: "datetime_from_date_parsing", Loc: []any{"query", name}, Msg: "Input should be a valid datetime or date", Input: v})
+			return
+		}
+		if name == "start_time" {
+			filter.StartTime = &t
+		} else {
+			filter.EndTime = &t
+		}
+	}
+	if ids, given := q["session_identifier"]; given {
+		set := &ember.SessionSet{}
+		for _, id := range ids {
+			if typ, rowID, err := ember.ParseGlobalID(id); err == nil && typ == "ProjectSession" {
+				set.RowIDs = append(set.RowIDs, rowID)
+			} else {
+				set.SessionIDs = append(set.SessionIDs, id)
+			}
+		}
+		filter.Sessions = set
+	}
+	traces, err := h.Traces.FindTraces(r.Context(), filter)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	traces, next := page(traces, limit, func(t *ember.Trace) string { return ember.GlobalID("Trace", t.ID) })
+	data := make([]traceJSON, len(traces))
+	for i, t := range traces {
+		data[i] = traceJSON{
+			ID:                   ember.GlobalID("Trace", t.ID),
+			TraceID:              t.TraceID,
+			ProjectID:            ember.GlobalID("Project", t.ProjectID),
+			StartTime:            isoTime(t.StartTime),
+			EndTime:              isoTime(t.EndTime),
+			TokenCountPrompt:     t.TokenCountPrompt,
+			TokenCountCompletion: t.TokenCountCompletion,
+			TokenCountTotal:      t.TokenCountPrompt + t.TokenCountCompletion,
+		}
+	}
+	if includeSpans && len(traces) > 0 {
+		if err := h.attachSpans(r, data); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, listEnvelope{Data: data, NextCursor: next})
+}
+
+// attachSpans adds each trace's spans, in start order, with one query.
+func (h *Handler) attachSpans(r *http.Request, traces []traceJSON) error {
+	index := make(map[string]int, len(traces))
+	ids := make([]string, len(traces))
+	for i, t := range traces {
+		index[t.TraceID], ids[i] = i, t.TraceID
+		traces[i].Spans = []traceSpanJSON{}
+	}
+	spans, err := h.Spans.FindSpans(r.Context(), ember.SpanFilter{TraceIDs: ids})
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(spans, func(a, b *ember.Span) int { return a.StartTime.Compare(b.StartTime) })
+	for _, s := range spans {
+		js := traceSpanJSON{
+			ID:         ember.GlobalID("Span", s.ID),
+			SpanID:     s.SpanID,
+			Name:       s.Name,
+			SpanKind:   string(s.Kind),
+			StatusCode: string(s.StatusCode),
+			StartTime:  isoTime(s.StartTime),
+			EndTime:    isoTime(s.EndTime),
+		}
+		if s.ParentID != "" {
+			js.ParentID = &s.ParentID
+		}
+		i := index[s.TraceID]
+		traces[i].Spans = append(traces[i].Spans, js)
+	}
+	return nil
+}
