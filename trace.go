@@ -20,9 +20,9 @@ type Trace struct {
 	TokenCountCompletion int64
 }
 
-// TraceFilter selects the traces of a project.
+// TraceFilter selects traces.
 type TraceFilter struct {
-	ProjectID int64
+	ProjectID int64 // 0 for any project
 	// StartTime and EndTime bound the trace's start: StartTime <= start < EndTime.
 	StartTime, EndTime *time.Time
 	// Sessions, when non-nil, keeps traces of these sessions, given by row
@@ -37,6 +37,16 @@ type TraceFilter struct {
 	Cursor int64
 	// Limit caps the number of traces returned; 0 means no cap.
 	Limit int
+}
+
+// SessionFilter selects the sessions of a project.
+type SessionFilter struct {
+	ProjectID int64
+	Ascending bool
+	// Cursor, when non-zero, keeps sessions whose row id is at least (or,
+	// descending, at most) Cursor.
+	Cursor int64
+	Limit  int
 }
 
 // SessionSet names sessions by row id or by session id.
@@ -66,4 +76,12 @@ type TraceService interface {
 	FindTraceByTraceID(ctx context.Context, traceID string) (*Trace, error)
 	// FindSessionBySessionID returns ENOTFOUND if no session has that id.
 	FindSessionBySessionID(ctx context.Context, sessionID string) (*Session, error)
+	// FindSessionByID returns ENOTFOUND if no session has that row id.
+	FindSessionByID(ctx context.Context, id int64) (*Session, error)
+	// FindSessions returns a project's sessions by row id, descending
+	// unless filter.Ascending.
+	FindSessions(ctx context.Context, filter SessionFilter) ([]*Session, error)
+	// DeleteSessions deletes the sessions named by set with their traces
+	// and spans; names that match nothing are skipped.
+	DeleteSessions(ctx context.Context, set SessionSet) error
 }

@@ -47,6 +47,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 			h.registerSpanRoutes(mux)
 			if h.Traces != nil {
 				h.registerTraceRoutes(mux)
+				h.registerSessionRoutes(mux)
 			}
 		}
 	}

@@ -31,21 +31,117 @@ func (db *DB) FindTraceByTraceID(ctx context.Context, traceID string) (*ember.Tr
 	return &t, nil
 }
 
-// FindSessionBySessionID returns ENOTFOUND if no session has that id.
-func (db *DB) FindSessionBySessionID(ctx context.Context, sessionID string) (*ember.Session, error) {
+const sessionColumns = `id, session_id, project_id, user_id, start_time, end_time`
+
+func scanSession(row interface{ Scan(...any) error }) (*ember.Session, error) {
 	var s ember.Session
 	var user sql.NullString
 	var start, end int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, session_id, project_id, user_id, start_time, end_time FROM project_sessions WHERE session_id = $1`, sessionID).
-		Scan(&s.ID, &s.SessionID, &s.ProjectID, &user, &start, &end)
+	if err := row.Scan(&s.ID, &s.SessionID, &s.ProjectID, &user, &start, &end); err != nil {
+		return nil, err
+	}
+	s.UserID = user.String
+	s.StartTime, s.EndTime = fromNanos(start), fromNanos(end)
+	return &s, nil
+}
+
+// FindSessionBySessionID returns ENOTFOUND if no session has that id.
+func (db *DB) FindSessionBySessionID(ctx context.Context, sessionID string) (*ember.Session, error) {
+	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM project_sessions WHERE session_id = $1`, sessionID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ember.Errorf(ember.ENOTFOUND, "Session with session_id %s not found", sessionID)
 	} else if err != nil {
 		return nil, fmt.Errorf("find session: %w", err)
 	}
-	s.UserID = user.String
-	s.StartTime, s.EndTime = fromNanos(start), fromNanos(end)
-	return &s, nil
+	return s, nil
+}
+
+// FindSessionByID returns ENOTFOUND if no session has that row id.
+func (db *DB) FindSessionByID(ctx context.Context, id int64) (*ember.Session, error) {
+	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM project_sessions WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ember.Errorf(ember.ENOTFOUND, "Session with ID %d not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("find session: %w", err)
+	}
+	return s, nil
+}
+
+// FindSessions returns a project's sessions. See ember.TraceService.
+func (db *DB) FindSessions(ctx context.Context, filter ember.SessionFilter) ([]*ember.Session, error) {
+	dir, cmp := "DESC", "<="
+	if filter.Ascending {
+		dir, cmp = "ASC", ">="
+	}
+	q := `SELECT ` + sessionColumns + ` FROM project_sessions WHERE project_id = $1`
+	args := []any{filter.ProjectID}
+	if filter.Cursor > 0 {
+		args = append(args, filter.Cursor)
+		q += fmt.Sprintf(` AND id %s $%d`, cmp, len(args))
+	}
+	q += ` ORDER BY id ` + dir
+	if filter.Limit > 0 {
+		args = append(args, filter.Limit)
+		q += fmt.Sprintf(` LIMIT $%d`, len(args))
+	}
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find sessions: %w", err)
+	}
+	defer rows.Close()
+	var sessions []*ember.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan session: %w", err)
+		}
+		sessions = append(sessions, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find sessions: %w", err)
+	}
+	return sessions, nil
+}
+
+// DeleteSessions deletes sessions with their traces and spans. See
+// ember.TraceService.
+func (db *DB) DeleteSessions(ctx context.Context, set ember.SessionSet) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var args []any
+		var alts []string
+		params := func(n int) string {
+			ps := make([]string, n)
+			for i := range ps {
+				ps[i] = fmt.Sprintf("$%d", len(args)-n+i+1)
+			}
+			return strings.Join(ps, ",")
+		}
+		if len(set.RowIDs) > 0 {
+			for _, id := range set.RowIDs {
+				args = append(args, id)
+			}
+			alts = append(alts, "id IN ("+params(len(set.RowIDs))+")")
+		}
+		if len(set.SessionIDs) > 0 {
+			for _, id := range set.SessionIDs {
+				args = append(args, id)
+			}
+			alts = append(alts, "session_id IN ("+params(len(set.SessionIDs))+")")
+		}
+		if len(alts) == 0 {
+			return nil
+		}
+		sessions := `SELECT id FROM project_sessions WHERE ` + strings.Join(alts, " OR ")
+		// Spans first, by their traces: the cascade from sessions through
+		// traces would otherwise visit them one trace at a time.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM spans WHERE trace_rowid IN (SELECT id FROM traces WHERE project_session_id IN (`+sessions+`))`, args...); err != nil {
+			return fmt.Errorf("delete session spans: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM project_sessions WHERE id IN (`+sessions+`)`, args...); err != nil {
+			return fmt.Errorf("delete sessions: %w", err)
+		}
+		return nil
+	})
 }
 
 func costDetailsJSON(details []ember.SpanCostDetail) string {
@@ -84,7 +180,10 @@ func (db *DB) FindTraces(ctx context.Context, filter ember.TraceFilter) ([]*embe
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	where := []string{"t.project_id = " + arg(filter.ProjectID)}
+	where := []string{"1 = 1"}
+	if filter.ProjectID != 0 {
+		where = append(where, "t.project_id = "+arg(filter.ProjectID))
+	}
 	if filter.StartTime != nil {
 		where = append(where, "t.start_time >= "+arg(nanos(*filter.StartTime)))
 	}
@@ -105,7 +204,11 @@ func (db *DB) FindTraces(ctx context.Context, filter ember.TraceFilter) ([]*embe
 			for i, id := range set.SessionIDs {
 				ids[i] = arg(id)
 			}
-			alts = append(alts, "t.project_session_id IN (SELECT id FROM project_sessions WHERE project_id = "+arg(filter.ProjectID)+" AND session_id IN ("+strings.Join(ids, ",")+"))")
+			scope := ""
+			if filter.ProjectID != 0 {
+				scope = "project_id = " + arg(filter.ProjectID) + " AND "
+			}
+			alts = append(alts, "t.project_session_id IN (SELECT id FROM project_sessions WHERE "+scope+"session_id IN ("+strings.Join(ids, ",")+"))")
 		}
 		if len(alts) == 0 {
 			return nil, nil
