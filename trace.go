@@ -72,6 +72,11 @@ type TraceService interface {
 	// FindTraces returns the traces that match filter, with their token
 	// counts.
 	FindTraces(ctx context.Context, filter TraceFilter) ([]*Trace, error)
+	// FindTraceByID returns ENOTFOUND if no trace has that row id.
+	FindTraceByID(ctx context.Context, id int64) (*Trace, error)
+	// DeleteTrace deletes a trace with its spans; ENOTFOUND if it does not
+	// exist.
+	DeleteTrace(ctx context.Context, id int64) error
 	// FindTraceByTraceID returns ENOTFOUND if no trace has that OTel id.
 	FindTraceByTraceID(ctx context.Context, traceID string) (*Trace, error)
 	// FindSessionBySessionID returns ENOTFOUND if no session has that id.

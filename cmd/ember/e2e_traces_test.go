@@ -139,5 +139,31 @@ func TestProjectTracesAPI(t *testing.T) {
 		if status, _, _ := call(t, "GET", p.httpURL+"/v1/projects/fake-id-x/traces", ""); status != 404 {
 			t.Errorf("unknown project: %d", status)
 		}
+
+		// DELETE /v1/traces/{id} by OTel id and by GlobalID, spans included.
+		trace2 := get("?order=asc").Data[1]
+		for _, c := range []struct {
+			path   string
+			status int
+			body   string
+		}{
+			{"/v1/traces/cc010000000000000000000000000000", 204, ""},
+			{"/v1/traces/cc010000000000000000000000000000", 404, "Trace with trace_id 'cc010000000000000000000000000000' not found"},
+			{"/v1/traces/" + url.PathEscape(trace2.ID), 204, ""},
+			{"/v1/traces/" + url.PathEscape(trace2.ID), 404, "Trace with relay ID '" + trace2.ID + "' not found"},
+		} {
+			if status, body, _ := call(t, "DELETE", p.httpURL+c.path, ""); status != c.status || body != c.body {
+				t.Errorf("DELETE %s: %d %q, want %d %q", c.path, status, body, c.status, c.body)
+			}
+		}
+		if got := order(get("")); got != "03" {
+			t.Errorf("after deletes: %s", got)
+		}
+		status, body, _ := call(t, "GET", p.httpURL+"/v1/projects/"+url.PathEscape("traces api")+"/spans", "")
+		var spans spansPage
+		json.Unmarshal([]byte(body), &spans)
+		if status != 200 || len(spans.Data) != 2 {
+			t.Errorf("spans left: %d %d", status, len(spans.Data))
+		}
 	})
 }

@@ -34,6 +34,7 @@ type traceSpanJSON struct {
 
 func (h *Handler) registerTraceRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/projects/{project_identifier}/traces", h.handleProjectTraces)
+	mux.HandleFunc("DELETE /v1/traces/{trace_identifier}", h.handleTraceDelete)
 }
 
 // handleProjectTraces lists a project's traces by start time or latency.
@@ -159,4 +160,28 @@ func (h *Handler) attachSpans(r *http.Request, traces []traceJSON) error {
 		traces[i].Spans = append(traces[i].Spans, js)
 	}
 	return nil
+}
+
+// handleTraceDelete deletes a trace and its spans, by GlobalID or OTel id.
+func (h *Handler) handleTraceDelete(w http.ResponseWriter, r *http.Request) {
+	identifier := r.PathValue("trace_identifier")
+	var rowID int64
+	if typ, id, err := ember.ParseGlobalID(identifier); err == nil && typ == "Trace" {
+		rowID = id
+	} else {
+		t, err := h.Traces.FindTraceByTraceID(r.Context(), identifier)
+		if err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		rowID = t.ID
+	}
+	if err := h.Traces.DeleteTrace(r.Context(), rowID); err != nil {
+		if ember.ErrorCode(err) == ember.ENOTFOUND {
+			err = ember.Errorf(ember.ENOTFOUND, "Trace with relay ID '%s' not found", identifier)
+		}
+		h.Error(w, r, err)
+		return
+	}
+	writeNoContent(w)
 }

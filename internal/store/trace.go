@@ -14,21 +14,63 @@ import (
 // Ensure DB implements the trace service.
 var _ ember.TraceService = (*DB)(nil)
 
-// FindTraceByTraceID returns ENOTFOUND if no trace has that OTel id.
-func (db *DB) FindTraceByTraceID(ctx context.Context, traceID string) (*ember.Trace, error) {
+func (db *DB) findTrace(ctx context.Context, column string, value any) (*ember.Trace, error) {
 	var t ember.Trace
 	var session sql.NullInt64
 	var start, end int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, project_id, trace_id, project_session_id, start_time, end_time FROM traces WHERE trace_id = $1`, traceID).
+	err := db.read.QueryRowContext(ctx, `SELECT id, project_id, trace_id, project_session_id, start_time, end_time FROM traces WHERE `+column+` = $1`, value).
 		Scan(&t.ID, &t.ProjectID, &t.TraceID, &session, &start, &end)
+	if err != nil {
+		return nil, err
+	}
+	t.SessionRowID = session.Int64
+	t.StartTime, t.EndTime = fromNanos(start), fromNanos(end)
+	return &t, nil
+}
+
+// FindTraceByTraceID returns ENOTFOUND if no trace has that OTel id.
+func (db *DB) FindTraceByTraceID(ctx context.Context, traceID string) (*ember.Trace, error) {
+	t, err := db.findTrace(ctx, "trace_id", traceID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ember.Errorf(ember.ENOTFOUND, "Trace with trace_id '%s' not found", traceID)
 	} else if err != nil {
 		return nil, fmt.Errorf("find trace: %w", err)
 	}
-	t.SessionRowID = session.Int64
-	t.StartTime, t.EndTime = fromNanos(start), fromNanos(end)
-	return &t, nil
+	return t, nil
+}
+
+// FindTraceByID returns ENOTFOUND if no trace has that row id.
+func (db *DB) FindTraceByID(ctx context.Context, id int64) (*ember.Trace, error) {
+	t, err := db.findTrace(ctx, "id", id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ember.Errorf(ember.ENOTFOUND, "Trace with ID %d not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("find trace: %w", err)
+	}
+	return t, nil
+}
+
+// DeleteTrace deletes a trace with its spans. See ember.TraceService.
+func (db *DB) DeleteTrace(ctx context.Context, id int64) error {
+	var deleted int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM spans WHERE trace_rowid = $1`, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM traces WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		deleted, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete trace: %w", err)
+	}
+	if deleted == 0 {
+		return ember.Errorf(ember.ENOTFOUND, "Trace with ID %d not found", id)
+	}
+	return nil
 }
 
 const sessionColumns = `id, session_id, project_id, user_id, start_time, end_time`
