@@ -28,7 +28,7 @@ func (h *Handler) registerProjectRoutes(mux *http.ServeMux) {
 // resolveProject finds a project by GlobalID or, when the identifier is not
 // a Project GlobalID, by name. The error names the identifier as given.
 func (h *Handler) resolveProject(r *http.Request, identifier string) (*ember.Project, error) {
-	if typ, id, err := ember.ParseGlobalID(identifier); err == nil && typ == "Project" {
+	if id, ok := rowIDOf(identifier, "Project"); ok {
 		p, err := h.Projects.FindProjectByID(r.Context(), id)
 		if ember.ErrorCode(err) == ember.ENOTFOUND {
 			return nil, ember.Errorf(ember.ENOTFOUND, "Project with ID %s not found", identifier)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emberhq/ember"
 )
@@ -156,4 +158,53 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// rowIDOf returns the row id in identifier when it is a GlobalID of type
+// typ; otherwise the identifier names the thing another way (a name, an
+// OTel id or a session id).
+func rowIDOf(identifier, typ string) (int64, bool) {
+	t, id, err := ember.ParseGlobalID(identifier)
+	return id, err == nil && t == typ
+}
+
+// queryTimeRange reads the start_time (inclusive) and end_time (exclusive)
+// query parameters, ISO 8601; a bad one is answered with a 422.
+func queryTimeRange(w http.ResponseWriter, r *http.Request) (start, end *time.Time, ok bool) {
+	for _, name := range []string{"start_time", "end_time"} {
+		v := r.URL.Query().Get(name)
+		if v == "" {
+			continue
+		}
+		t, parsed := parseISOTime(v)
+		if !parsed {
+			writeValidation(w, validationIssue{Type: "datetime_from_date_parsing", Loc: []any{"query", name}, Msg: "Input should be a valid datetime or date", Input: v})
+			return nil, nil, false
+		}
+		if name == "start_time" {
+			start = &t
+		} else {
+			end = &t
+		}
+	}
+	return start, end, true
+}
+
+// queryEnum reads a query parameter that must be one of allowed, listed in
+// the order the error message names them; def when absent.
+func queryEnum(w http.ResponseWriter, r *http.Request, name, def string, allowed ...string) (string, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, true
+	}
+	if slices.Contains(allowed, v) {
+		return v, true
+	}
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = "'" + a + "'"
+	}
+	expected := strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
+	writeValidation(w, validationIssue{Type: "enum", Loc: []any{"query", name}, Msg: "Input should be " + expected, Input: v, Ctx: map[string]any{"expected": expected}})
+	return "", false
 }

@@ -35,7 +35,7 @@ func (h *Handler) registerSessionRoutes(mux *http.ServeMux) {
 
 // resolveSession finds a session by ProjectSession GlobalID or session_id.
 func (h *Handler) resolveSession(r *http.Request, identifier string) (*ember.Session, error) {
-	if typ, id, err := ember.ParseGlobalID(identifier); err == nil && typ == "ProjectSession" {
+	if id, ok := rowIDOf(identifier, "ProjectSession"); ok {
 		s, err := h.Traces.FindSessionByID(r.Context(), id)
 		if ember.ErrorCode(err) == ember.ENOTFOUND {
 			return nil, ember.Errorf(ember.ENOTFOUND, "Session with ID %s not found", identifier)
@@ -114,14 +114,11 @@ func (h *Handler) handleProjectSessions(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	filter := ember.SessionFilter{ProjectID: project.ID, Ascending: true, Cursor: cursor, Limit: limit + 1}
-	switch order := r.URL.Query().Get("order"); order {
-	case "", "asc":
-	case "desc":
-		filter.Ascending = false
-	default:
-		writeValidation(w, validationIssue{Type: "enum", Loc: []any{"query", "order"}, Msg: "Input should be 'asc' or 'desc'", Input: order, Ctx: map[string]any{"expected": "'asc' or 'desc'"}})
+	order, ok := queryEnum(w, r, "order", "asc", "asc", "desc")
+	if !ok {
 		return
 	}
+	filter.Ascending = order == "asc"
 	sessions, err := h.Traces.FindSessions(r.Context(), filter)
 	if err != nil {
 		h.Error(w, r, err)
@@ -162,14 +159,7 @@ func (h *Handler) handleSessionBulkDelete(w http.ResponseWriter, r *http.Request
 		WriteText(w, http.StatusUnprocessableEntity, "Session identifier list must not be empty.")
 		return
 	}
-	var set ember.SessionSet
-	for _, id := range body.SessionIdentifiers {
-		if typ, rowID, err := ember.ParseGlobalID(id); err == nil && typ == "ProjectSession" {
-			set.RowIDs = append(set.RowIDs, rowID)
-		} else {
-			set.SessionIDs = append(set.SessionIDs, id)
-		}
-	}
+	set := sessionSet(body.SessionIdentifiers)
 	if len(set.RowIDs) > 0 && len(set.SessionIDs) > 0 {
 		WriteText(w, http.StatusUnprocessableEntity, "Session identifiers must be all GlobalIDs or all session_id strings, not a mix.")
 		return
@@ -179,4 +169,17 @@ func (h *Handler) handleSessionBulkDelete(w http.ResponseWriter, r *http.Request
 		return
 	}
 	writeNoContent(w)
+}
+
+// sessionSet sorts session identifiers into GlobalIDs and session ids.
+func sessionSet(identifiers []string) ember.SessionSet {
+	var set ember.SessionSet
+	for _, id := range identifiers {
+		if rowID, ok := rowIDOf(id, "ProjectSession"); ok {
+			set.RowIDs = append(set.RowIDs, rowID)
+		} else {
+			set.SessionIDs = append(set.SessionIDs, id)
+		}
+	}
+	return set
 }

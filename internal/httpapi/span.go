@@ -157,21 +157,8 @@ func (h *Handler) handleProjectSpans(w http.ResponseWriter, r *http.Request) {
 		}
 		filter.Attributes = append(filter.Attributes, m)
 	}
-	for _, name := range []string{"start_time", "end_time"} {
-		v := q.Get(name)
-		if v == "" {
-			continue
-		}
-		t, ok := parseISOTime(v)
-		if !ok {
-			writeValidation(w, validationIssue{Type: "datetime_from_date_parsing", Loc: []any{"query", name}, Msg: "Input should be a valid datetime or date", Input: v})
-			return
-		}
-		if name == "start_time" {
-			filter.StartTime = &t
-		} else {
-			filter.EndTime = &t
-		}
+	if filter.StartTime, filter.EndTime, ok = queryTimeRange(w, r); !ok {
+		return
 	}
 	spans, err := h.Spans.FindSpans(r.Context(), filter)
 	if err != nil {
@@ -244,7 +231,7 @@ func parseAttributeFilter(raw string) (ember.AttributeMatch, error) {
 func (h *Handler) handleSpanDelete(w http.ResponseWriter, r *http.Request) {
 	identifier := r.PathValue("span_identifier")
 	spanID := identifier
-	if typ, id, err := ember.ParseGlobalID(identifier); err == nil && typ == "Span" {
+	if id, ok := rowIDOf(identifier, "Span"); ok {
 		spans, err := h.Spans.FindSpans(r.Context(), ember.SpanFilter{ID: id, Limit: 1})
 		if err != nil {
 			h.Error(w, r, err)

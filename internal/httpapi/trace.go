@@ -59,48 +59,21 @@ func (h *Handler) handleProjectTraces(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	filter := ember.TraceFilter{ProjectID: project.ID, Cursor: cursor, Limit: limit + 1}
-	switch sort := q.Get("sort"); sort {
-	case "", "start_time":
-	case "latency_ms":
-		filter.ByLatency = true
-	default:
-		writeValidation(w, validationIssue{Type: "enum", Loc: []any{"query", "sort"}, Msg: "Input should be 'start_time' or 'latency_ms'", Input: sort, Ctx: map[string]any{"expected": "'start_time' or 'latency_ms'"}})
+	sort, ok := queryEnum(w, r, "sort", "start_time", "start_time", "latency_ms")
+	if !ok {
 		return
 	}
-	switch order := q.Get("order"); order {
-	case "", "desc":
-	case "asc":
-		filter.Ascending = true
-	default:
-		writeValidation(w, validationIssue{Type: "enum", Loc: []any{"query", "order"}, Msg: "Input should be 'asc' or 'desc'", Input: order, Ctx: map[string]any{"expected": "'asc' or 'desc'"}})
+	order, ok := queryEnum(w, r, "order", "desc", "asc", "desc")
+	if !ok {
 		return
 	}
-	for _, name := range []string{"start_time", "end_time"} {
-		v := q.Get(name)
-		if v == "" {
-			continue
-		}
-		t, ok := parseISOTime(v)
-		if !ok {
-			writeValidation(w, validationIssue{Type: "datetime_from_date_parsing", Loc: []any{"query", name}, Msg: "Input should be a valid datetime or date", Input: v})
-			return
-		}
-		if name == "start_time" {
-			filter.StartTime = &t
-		} else {
-			filter.EndTime = &t
-		}
+	filter.ByLatency, filter.Ascending = sort == "latency_ms", order == "asc"
+	if filter.StartTime, filter.EndTime, ok = queryTimeRange(w, r); !ok {
+		return
 	}
 	if ids, given := q["session_identifier"]; given {
-		set := &ember.SessionSet{}
-		for _, id := range ids {
-			if typ, rowID, err := ember.ParseGlobalID(id); err == nil && typ == "ProjectSession" {
-				set.RowIDs = append(set.RowIDs, rowID)
-			} else {
-				set.SessionIDs = append(set.SessionIDs, id)
-			}
-		}
-		filter.Sessions = set
+		set := sessionSet(ids)
+		filter.Sessions = &set
 	}
 	traces, err := h.Traces.FindTraces(r.Context(), filter)
 	if err != nil {
@@ -166,7 +139,7 @@ func (h *Handler) attachSpans(r *http.Request, traces []traceJSON) error {
 func (h *Handler) handleTraceDelete(w http.ResponseWriter, r *http.Request) {
 	identifier := r.PathValue("trace_identifier")
 	var rowID int64
-	if typ, id, err := ember.ParseGlobalID(identifier); err == nil && typ == "Trace" {
+	if id, ok := rowIDOf(identifier, "Trace"); ok {
 		rowID = id
 	} else {
 		t, err := h.Traces.FindTraceByTraceID(r.Context(), identifier)
