@@ -16,7 +16,7 @@ var _ ember.ProjectService = (*DB)(nil)
 
 const projectColumns = `id, name, description, gradient_start_color, gradient_end_color, created_at, updated_at`
 
-func scanProject(row interface{ Scan(...any) error }) (*ember.Project, error) {
+func scanProject(row rowScanner) (*ember.Project, error) {
 	var p ember.Project
 	var created, updated int64
 	var description sql.NullString
@@ -69,23 +69,7 @@ func (db *DB) FindProjects(ctx context.Context, filter ember.ProjectFilter) ([]*
 		args = append(args, filter.Limit)
 		q += fmt.Sprintf(` LIMIT $%d`, len(args))
 	}
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find projects: %w", err)
-	}
-	defer rows.Close()
-	var projects []*ember.Project
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan project: %w", err)
-		}
-		projects = append(projects, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find projects: %w", err)
-	}
-	return projects, nil
+	return queryAll(ctx, db.read, "find projects", q, args, scanProject)
 }
 
 // escapeLike escapes LIKE's wildcards so s matches literally.

@@ -576,7 +576,7 @@ func jsonText(b []byte, empty string) string {
 
 const spanColumns = `s.id, s.trace_rowid, s.project_id, t.trace_id, s.span_id, COALESCE(s.parent_id, ''), s.name, s.span_kind, s.start_time, s.end_time, s.status_code, s.status_message, s.attributes, s.events, s.llm_token_count_prompt, s.llm_token_count_completion, s.cumulative_error_count, s.cumulative_llm_token_count_prompt, s.cumulative_llm_token_count_completion, COALESCE(ps.session_id, '')`
 
-func scanSpan(row interface{ Scan(...any) error }) (*ember.Span, error) {
+func scanSpan(row rowScanner) (*ember.Span, error) {
 	var s ember.Span
 	var start, end int64
 	var kind, status string
@@ -650,23 +650,7 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 	if filter.Limit > 0 {
 		q += " LIMIT " + arg(filter.Limit)
 	}
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find spans: %w", err)
-	}
-	defer rows.Close()
-	var spans []*ember.Span
-	for rows.Next() {
-		s, err := scanSpan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan span: %w", err)
-		}
-		spans = append(spans, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find spans: %w", err)
-	}
-	return spans, nil
+	return queryAll(ctx, db.read, "find spans", q, args, scanSpan)
 }
 
 // CountSpans returns the number of stored spans.

@@ -314,3 +314,28 @@ func (db *DB) bulk(ctx context.Context, tx *sql.Tx, name string, rows int) (*sql
 
 // ReadDB exposes the read pool to tests and tools that inspect the schema.
 func (db *DB) ReadDB() *sql.DB { return db.read }
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// queryAll runs q on pool and scans every row with scan; what names the
+// query in errors.
+func queryAll[T any](ctx context.Context, pool *sql.DB, what, q string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
+	rows, err := pool.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: scan: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}

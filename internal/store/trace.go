@@ -75,7 +75,7 @@ func (db *DB) DeleteTrace(ctx context.Context, id int64) error {
 
 const sessionColumns = `id, session_id, project_id, user_id, start_time, end_time`
 
-func scanSession(row interface{ Scan(...any) error }) (*ember.Session, error) {
+func scanSession(row rowScanner) (*ember.Session, error) {
 	var s ember.Session
 	var user sql.NullString
 	var start, end int64
@@ -126,23 +126,7 @@ func (db *DB) FindSessions(ctx context.Context, filter ember.SessionFilter) ([]*
 		args = append(args, filter.Limit)
 		q += fmt.Sprintf(` LIMIT $%d`, len(args))
 	}
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find sessions: %w", err)
-	}
-	defer rows.Close()
-	var sessions []*ember.Session
-	for rows.Next() {
-		s, err := scanSession(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan session: %w", err)
-		}
-		sessions = append(sessions, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find sessions: %w", err)
-	}
-	return sessions, nil
+	return queryAll(ctx, db.read, "find sessions", q, args, scanSession)
 }
 
 // DeleteSessions deletes sessions with their traces and spans. See
@@ -275,25 +259,18 @@ FROM traces t WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` 
 	if filter.Limit > 0 {
 		q += " LIMIT " + arg(filter.Limit)
 	}
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find traces: %w", err)
+	return queryAll(ctx, db.read, "find traces", q, args, scanTraceSummary)
+}
+
+// scanTraceSummary reads a trace with its token counts.
+func scanTraceSummary(row rowScanner) (*ember.Trace, error) {
+	var t ember.Trace
+	var session sql.NullInt64
+	var start, end int64
+	if err := row.Scan(&t.ID, &t.ProjectID, &t.TraceID, &session, &start, &end, &t.TokenCountPrompt, &t.TokenCountCompletion); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	var traces []*ember.Trace
-	for rows.Next() {
-		var t ember.Trace
-		var session sql.NullInt64
-		var start, end int64
-		if err := rows.Scan(&t.ID, &t.ProjectID, &t.TraceID, &session, &start, &end, &t.TokenCountPrompt, &t.TokenCountCompletion); err != nil {
-			return nil, fmt.Errorf("scan trace: %w", err)
-		}
-		t.SessionRowID = session.Int64
-		t.StartTime, t.EndTime = fromNanos(start), fromNanos(end)
-		traces = append(traces, &t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find traces: %w", err)
-	}
-	return traces, nil
+	t.SessionRowID = session.Int64
+	t.StartTime, t.EndTime = fromNanos(start), fromNanos(end)
+	return &t, nil
 }
