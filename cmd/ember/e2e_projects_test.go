@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
 	"github.com/emberhq/ember"
 )
 
@@ -110,4 +112,25 @@ func TestProjectsAPI(t *testing.T) {
 		expect("DELETE", "/"+created.Data.ID, "", 404, "not found")
 		expect("GET", "/default", "", 200, `"description":"Default project"`)
 	})
+}
+
+// mustExport sends td to the server over OTLP/HTTP and fails unless it is
+// acknowledged.
+func mustExport(t *testing.T, p *process, td ptrace.Traces) {
+	t.Helper()
+	if resp, body := post(t, p.httpURL+"/v1/traces", "application/x-protobuf", protobufBody(t, td)); resp.StatusCode != 200 {
+		t.Fatalf("export: %d %s", resp.StatusCode, body)
+	}
+}
+
+// getJSON fetches url, which must answer 200, into v.
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	status, body, _ := call(t, "GET", url, "")
+	if status != 200 {
+		t.Fatalf("GET %s: %d %s", url, status, body)
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
 }

@@ -49,9 +49,7 @@ func TestSessionsAPI(t *testing.T) {
 			s.Attributes().PutInt("llm.token_count.prompt", 5)
 			s.Attributes().PutInt("llm.token_count.completion", 1)
 		}
-		if resp, body := post(t, p.httpURL+"/v1/traces", "application/x-protobuf", protobufBody(t, td)); resp.StatusCode != 200 {
-			t.Fatalf("ingest: %d %s", resp.StatusCode, body)
-		}
+		mustExport(t, p, td)
 		var one struct{ Data sessionJSON }
 		status, body, _ := call(t, "GET", p.httpURL+"/v1/sessions/chat", "")
 		if status != 200 {
@@ -131,11 +129,10 @@ func TestSessionsAPI(t *testing.T) {
 			t.Errorf("after deletes: %v", ids)
 		}
 		// The deleted sessions' traces and spans went with them.
-		status, body, _ = call(t, "GET", p.httpURL+"/v1/projects/"+url.PathEscape("sessions api")+"/spans", "")
 		var spans spansPage
-		json.Unmarshal([]byte(body), &spans)
-		if status != 200 || len(spans.Data) != 1 {
-			t.Errorf("spans left: %d %d", status, len(spans.Data))
+		getJSON(t, p.httpURL+"/v1/projects/"+url.PathEscape("sessions api")+"/spans", &spans)
+		if len(spans.Data) != 1 {
+			t.Errorf("spans left: %d", len(spans.Data))
 		}
 	})
 }

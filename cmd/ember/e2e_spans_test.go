@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/url"
 	"sort"
 	"strings"
@@ -75,21 +74,13 @@ func TestProjectSpansAPI(t *testing.T) {
 		ev.SetName("exception")
 		ev.SetTimestamp(pcommon.NewTimestampFromTime(start))
 		ev.Attributes().PutStr("exception.message", "boom")
-		if resp, body := post(t, p.httpURL+"/v1/traces", "application/x-protobuf", protobufBody(t, td)); resp.StatusCode != 200 {
-			t.Fatalf("ingest: %d %s", resp.StatusCode, body)
-		}
+		mustExport(t, p, td)
 
 		base := p.httpURL + "/v1/projects/" + url.PathEscape("spans api") + "/spans"
 		get := func(query string) spansPage {
 			t.Helper()
-			status, body, _ := call(t, "GET", base+query, "")
-			if status != 200 {
-				t.Fatalf("GET %s: %d %s", query, status, body)
-			}
 			var pg spansPage
-			if err := json.Unmarshal([]byte(body), &pg); err != nil {
-				t.Fatal(err)
-			}
+			getJSON(t, base+query, &pg)
 			return pg
 		}
 		names := func(pg spansPage) string {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -67,20 +66,12 @@ func TestProjectTracesAPI(t *testing.T) {
 			llm.Attributes().PutInt("llm.token_count.prompt", int64(n)*10)
 			llm.Attributes().PutInt("llm.token_count.completion", int64(n))
 		}
-		if resp, body := post(t, p.httpURL+"/v1/traces", "application/x-protobuf", protobufBody(t, td)); resp.StatusCode != 200 {
-			t.Fatalf("ingest: %d %s", resp.StatusCode, body)
-		}
+		mustExport(t, p, td)
 		base := p.httpURL + "/v1/projects/" + url.PathEscape("traces api") + "/traces"
 		get := func(query string) tracesPage {
 			t.Helper()
-			status, body, _ := call(t, "GET", base+query, "")
-			if status != 200 {
-				t.Fatalf("GET %s: %d %s", query, status, body)
-			}
 			var pg tracesPage
-			if err := json.Unmarshal([]byte(body), &pg); err != nil {
-				t.Fatal(err)
-			}
+			getJSON(t, base+query, &pg)
 			return pg
 		}
 		order := func(pg tracesPage) string {
@@ -159,11 +150,10 @@ func TestProjectTracesAPI(t *testing.T) {
 		if got := order(get("")); got != "03" {
 			t.Errorf("after deletes: %s", got)
 		}
-		status, body, _ := call(t, "GET", p.httpURL+"/v1/projects/"+url.PathEscape("traces api")+"/spans", "")
 		var spans spansPage
-		json.Unmarshal([]byte(body), &spans)
-		if status != 200 || len(spans.Data) != 2 {
-			t.Errorf("spans left: %d %d", status, len(spans.Data))
+		getJSON(t, p.httpURL+"/v1/projects/"+url.PathEscape("traces api")+"/spans", &spans)
+		if len(spans.Data) != 2 {
+			t.Errorf("spans left: %d", len(spans.Data))
 		}
 	})
 }
