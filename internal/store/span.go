@@ -72,13 +72,13 @@ func (db *DB) InsertSpans(ctx context.Context, spans []*ember.Span) (ember.Inser
 func (db *DB) InsertSpansNoSync(ctx context.Context, spans []*ember.Span) (ember.InsertSpansResult, error) {
 	var res ember.InsertSpansResult
 	unique := make([]*ember.Span, 0, len(spans))
-	seen := make(map[string]struct{}, len(spans))
+	index := make(map[string]int, len(spans))
 	for _, s := range spans {
-		if _, dup := seen[s.SpanID]; dup {
+		if _, dup := index[s.SpanID]; dup {
 			res.Duplicates++
 			continue
 		}
-		seen[s.SpanID] = struct{}{}
+		index[s.SpanID] = len(unique)
 		unique = append(unique, s)
 	}
 	if len(unique) == 0 {
@@ -90,7 +90,7 @@ func (db *DB) InsertSpansNoSync(ctx context.Context, spans []*ember.Span) (ember
 	var learned map[string]int64
 	var inserted int
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		w := &spanBatch{db: db, tx: tx, spans: unique}
+		w := &spanBatch{db: db, tx: tx, spans: unique, index: index}
 		var err error
 		if learned, err = w.run(ctx); err != nil {
 			return err
@@ -127,10 +127,6 @@ type spanBatch struct {
 }
 
 func (w *spanBatch) run(ctx context.Context) (learned map[string]int64, err error) {
-	w.index = make(map[string]int, len(w.spans))
-	for i, s := range w.spans {
-		w.index[s.SpanID] = i
-	}
 	names := make([]string, 0, 1)
 	for _, s := range w.spans {
 		if !slices.Contains(names, s.ProjectName) {
@@ -329,18 +325,12 @@ func (w *spanBatch) computeCumulative(only map[int]struct{}) []counts {
 		_, ok := only[i]
 		return ok
 	}
-	index := make(map[string]int, len(w.spans))
-	for i, s := range w.spans {
-		if included(i) {
-			index[s.SpanID] = i
-		}
-	}
 	children := make(map[int][]int)
 	for i, s := range w.spans {
 		if !included(i) || s.ParentID == "" {
 			continue
 		}
-		if p, ok := index[s.ParentID]; ok && p != i && w.spans[p].TraceID == s.TraceID {
+		if p, ok := w.index[s.ParentID]; ok && included(p) && p != i && w.spans[p].TraceID == s.TraceID {
 			children[p] = append(children[p], i)
 		}
 	}
