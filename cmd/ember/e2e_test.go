@@ -86,8 +86,8 @@ func engines(t *testing.T) []engine {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() {
-					db.ReadDB().Exec(`DROP SCHEMA "` + schema + `" CASCADE`)
 					db.Close()
+					dropSchema(url, schema)
 				})
 				return db
 			},
