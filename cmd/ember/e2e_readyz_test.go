@@ -95,3 +95,34 @@ func dropSchema(dsn, schema string) {
 	defer db.Close()
 	db.Exec(`DROP SCHEMA IF EXISTS "` + schema + `" CASCADE`)
 }
+
+// TestPostgresSplitSettings starts the server from the PHOENIX_POSTGRES_*
+// variables instead of a URL, and stores an export through them.
+func TestPostgresSplitSettings(t *testing.T) {
+	dsn := os.Getenv("EMBER_TEST_POSTGRES_URL")
+	if dsn == "" {
+		t.Skip("EMBER_TEST_POSTGRES_URL is not set")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := "split_" + strings.ToLower(rand.Text())
+	t.Cleanup(func() { dropSchema(dsn, schema) })
+	p := startEmber(t, []string{
+		"PHOENIX_WORKING_DIR=" + t.TempDir(),
+		"PHOENIX_POSTGRES_HOST=" + u.Hostname(),
+		"PHOENIX_POSTGRES_PORT=" + u.Port(),
+		"PHOENIX_POSTGRES_USER=" + u.User.Username(),
+		"PHOENIX_POSTGRES_PASSWORD=any: the test server trusts local connections",
+		"PHOENIX_POSTGRES_DB=" + strings.TrimPrefix(u.Path, "/"),
+		"PHOENIX_SQL_DATABASE_SCHEMA=" + schema,
+	})
+	mustExport(t, p, traces(0x61, 0, 3, 3))
+	if status, body, _ := call(t, "GET", p.httpURL+"/v1/projects/e2e/spans", ""); status != 200 || strings.Count(body, `"span_id"`) != 3 {
+		t.Fatalf("spans: %d %s", status, body)
+	}
+	if !strings.Contains(p.output.String(), "database=postgres") {
+		t.Fatalf("not on PostgreSQL:\n%s", p.output.String())
+	}
+}
