@@ -15,10 +15,10 @@ import (
 
 type spansPage struct {
 	Data []struct {
-		ID       string `json:"id"`
-		Name     string `json:"name"`
-		SpanKind string `json:"span_kind"`
-		ParentID *string
+		ID       string  `json:"id"`
+		Name     string  `json:"name"`
+		SpanKind string  `json:"span_kind"`
+		ParentID *string `json:"parent_id"`
 		Context  struct {
 			TraceID string `json:"trace_id"`
 			SpanID  string `json:"span_id"`

@@ -90,74 +90,16 @@ func toSpanJSON(s *ember.Span) (spanJSON, error) {
 
 func (h *Handler) registerSpanRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/projects/{project_identifier}/spans", h.handleProjectSpans)
+	mux.HandleFunc("GET /v1/projects/{project_identifier}/spans/otlpv1", h.handleProjectSpansOTLP)
+	mux.HandleFunc("POST /v1/projects/{project_identifier}/spans", h.handleSpanCreate)
 	mux.HandleFunc("DELETE /v1/spans/{span_identifier}", h.handleSpanDelete)
 }
 
 // handleProjectSpans lists a project's spans, newest stored first, with
 // Phoenix's filters.
 func (h *Handler) handleProjectSpans(w http.ResponseWriter, r *http.Request) {
-	project, err := h.resolveProject(r, r.PathValue("project_identifier"))
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	limit, ok := queryLimit(w, r, 100, 1000)
+	filter, limit, ok := h.spanFilter(w, r, true)
 	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
-	if !ok {
-		return
-	}
-	q := r.URL.Query()
-	filter := ember.SpanFilter{
-		ProjectID: &project.ID,
-		TraceIDs:  q["trace_id"],
-		SpanIDs:   q["span_id"],
-		Names:     q["name"],
-		Cursor:    cursor,
-		Limit:     limit + 1,
-	}
-	for _, p := range q["parent_id"] {
-		if p == "null" {
-			filter.RootsOnly = true
-		} else {
-			filter.ParentIDs = append(filter.ParentIDs, p)
-		}
-	}
-	var bad []string
-	for _, k := range q["span_kind"] {
-		kind, ok := ember.ParseSpanKind(strings.ToUpper(k))
-		if !ok {
-			bad = append(bad, k)
-		}
-		filter.Kinds = append(filter.Kinds, kind)
-	}
-	if len(bad) > 0 {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid span_kind values: %s", pyList(bad)))
-		return
-	}
-	for _, c := range q["status_code"] {
-		switch code := ember.StatusCode(strings.ToUpper(c)); code {
-		case ember.StatusOK, ember.StatusError, ember.StatusUnset:
-			filter.StatusCodes = append(filter.StatusCodes, code)
-		default:
-			bad = append(bad, c)
-		}
-	}
-	if len(bad) > 0 {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid status_code values: %s", pyList(bad)))
-		return
-	}
-	for _, raw := range q["attribute"] {
-		m, err := parseAttributeFilter(raw)
-		if err != nil {
-			h.Error(w, r, err)
-			return
-		}
-		filter.Attributes = append(filter.Attributes, m)
-	}
-	if filter.StartTime, filter.EndTime, ok = queryTimeRange(w, r); !ok {
 		return
 	}
 	spans, err := h.Spans.FindSpans(r.Context(), filter)
@@ -176,6 +118,80 @@ func (h *Handler) handleProjectSpans(w http.ResponseWriter, r *http.Request) {
 		data = append(data, js)
 	}
 	writeJSON(w, http.StatusOK, listEnvelope{Data: data, NextCursor: next})
+}
+
+// spanFilter reads the project and the filters shared by the span listings;
+// withKind admits span_kind, which the OTLP-shaped listing does not take.
+// The filter fetches one span more than limit, to learn the next cursor.
+// On a bad request it answers and returns false.
+func (h *Handler) spanFilter(w http.ResponseWriter, r *http.Request, withKind bool) (ember.SpanFilter, int, bool) {
+	project, err := h.resolveProject(r, r.PathValue("project_identifier"))
+	if err != nil {
+		h.Error(w, r, err)
+		return ember.SpanFilter{}, 0, false
+	}
+	limit, ok := queryLimit(w, r, 100, 1000)
+	if !ok {
+		return ember.SpanFilter{}, 0, false
+	}
+	cursor, ok := h.queryCursor(w, r)
+	if !ok {
+		return ember.SpanFilter{}, 0, false
+	}
+	q := r.URL.Query()
+	filter := ember.SpanFilter{
+		ProjectID: &project.ID,
+		TraceIDs:  q["trace_id"],
+		SpanIDs:   q["span_id"],
+		Names:     q["name"],
+		Cursor:    cursor,
+		Limit:     limit + 1,
+	}
+	for _, p := range q["parent_id"] {
+		if p == "null" {
+			filter.RootsOnly = true
+		} else {
+			filter.ParentIDs = append(filter.ParentIDs, p)
+		}
+	}
+	var bad []string
+	if withKind {
+		for _, k := range q["span_kind"] {
+			kind, ok := ember.ParseSpanKind(strings.ToUpper(k))
+			if !ok {
+				bad = append(bad, k)
+			}
+			filter.Kinds = append(filter.Kinds, kind)
+		}
+	}
+	if len(bad) > 0 {
+		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid span_kind values: %s", pyList(bad)))
+		return ember.SpanFilter{}, 0, false
+	}
+	for _, c := range q["status_code"] {
+		switch code := ember.StatusCode(strings.ToUpper(c)); code {
+		case ember.StatusOK, ember.StatusError, ember.StatusUnset:
+			filter.StatusCodes = append(filter.StatusCodes, code)
+		default:
+			bad = append(bad, c)
+		}
+	}
+	if len(bad) > 0 {
+		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid status_code values: %s", pyList(bad)))
+		return ember.SpanFilter{}, 0, false
+	}
+	for _, raw := range q["attribute"] {
+		m, err := parseAttributeFilter(raw)
+		if err != nil {
+			h.Error(w, r, err)
+			return ember.SpanFilter{}, 0, false
+		}
+		filter.Attributes = append(filter.Attributes, m)
+	}
+	if filter.StartTime, filter.EndTime, ok = queryTimeRange(w, r); !ok {
+		return ember.SpanFilter{}, 0, false
+	}
+	return filter, limit, true
 }
 
 // pyList renders values as a Python list of strings, as Phoenix's messages
