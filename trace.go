@@ -89,4 +89,9 @@ type TraceService interface {
 	// DeleteSessions deletes the sessions named by set with their traces
 	// and spans; names that match nothing are skipped.
 	DeleteSessions(ctx context.Context, set SessionSet) error
+	// TransferTraces moves traces, given by row id, with their spans into
+	// another project and returns how many moved. They must all exist
+	// (else ENOTFOUND) and share one project (else EUNPROCESSABLE). A
+	// session whose first trace moved moves with it.
+	TransferTraces(ctx context.Context, ids []int64, projectID int64) (int, error)
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -35,6 +36,7 @@ type traceSpanJSON struct {
 func (h *Handler) registerTraceRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/projects/{project_identifier}/traces", h.handleProjectTraces)
 	mux.HandleFunc("DELETE /v1/traces/{trace_identifier}", h.handleTraceDelete)
+	mux.HandleFunc("POST /v1/traces/transfer", h.handleTraceTransfer)
 }
 
 // handleProjectTraces lists a project's traces by start time or latency.
@@ -157,4 +159,64 @@ func (h *Handler) handleTraceDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeNoContent(w)
+}
+
+// maxTransferTraces bounds one transfer, which runs in one transaction.
+const maxTransferTraces = 10000
+
+// handleTraceTransfer moves traces, by GlobalID or OTel trace id, into
+// another project.
+func (h *Handler) handleTraceTransfer(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		TraceIdentifiers *[]string `json:"trace_identifiers"`
+		Destination      *string   `json:"destination_project_identifier"`
+	}
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	var issues []validationIssue
+	if body.TraceIdentifiers == nil {
+		issues = append(issues, validationIssue{Type: "missing", Loc: []any{"body", "trace_identifiers"}, Msg: "Field required", Input: map[string]any{}})
+	} else if n := len(*body.TraceIdentifiers); n == 0 {
+		issues = append(issues, validationIssue{Type: "too_short", Loc: []any{"body", "trace_identifiers"}, Msg: "List should have at least 1 item after validation, not 0", Input: []string{}, Ctx: map[string]any{"field_type": "List", "min_length": 1, "actual_length": 0}})
+	} else if n > maxTransferTraces {
+		issues = append(issues, validationIssue{Type: "too_long", Loc: []any{"body", "trace_identifiers"}, Msg: fmt.Sprintf("List should have at most %d items after validation, not %d", maxTransferTraces, n), Input: nil, Ctx: map[string]any{"field_type": "List", "max_length": maxTransferTraces, "actual_length": n}})
+	}
+	if body.Destination == nil {
+		issues = append(issues, validationIssue{Type: "missing", Loc: []any{"body", "destination_project_identifier"}, Msg: "Field required", Input: map[string]any{}})
+	}
+	if len(issues) > 0 {
+		writeValidation(w, issues...)
+		return
+	}
+	project, err := h.resolveProject(r, *body.Destination)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	ids := make([]int64, 0, len(*body.TraceIdentifiers))
+	for _, identifier := range *body.TraceIdentifiers {
+		if id, ok := rowIDOf(identifier, "Trace"); ok {
+			ids = append(ids, id)
+			continue
+		}
+		t, err := h.Traces.FindTraceByTraceID(r.Context(), identifier)
+		if ember.ErrorCode(err) == ember.ENOTFOUND {
+			h.Error(w, r, ember.Errorf(ember.ENOTFOUND, "One or more traces not found"))
+			return
+		} else if err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		ids = append(ids, t.ID)
+	}
+	moved, err := h.Traces.TransferTraces(r.Context(), ids, project.ID)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, dataEnvelope{Data: map[string]any{
+		"transferred_trace_count": moved,
+		"destination_project_id":  ember.GlobalID("Project", project.ID),
+	}})
 }

@@ -274,3 +274,81 @@ func scanTraceSummary(row rowScanner) (*ember.Trace, error) {
 	t.StartTime, t.EndTime = fromNanos(start), fromNanos(end)
 	return &t, nil
 }
+
+// TransferTraces moves traces to another project. See ember.TraceService.
+func (db *DB) TransferTraces(ctx context.Context, ids []int64, projectID int64) (int, error) {
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	// The updates take the destination as $1 and the ids after it; the
+	// queries take the ids alone.
+	idArgs := make([]any, len(ids))
+	for i, id := range ids {
+		idArgs[i] = id
+	}
+	args := append([]any{projectID}, idArgs...)
+	in := string(db.inList(nil, len(ids)))
+	var after1 []byte
+	for i := range ids {
+		if i > 0 {
+			after1 = append(after1, ',')
+		}
+		after1 = db.param(after1, i+2)
+	}
+	inAfter1 := string(after1)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var project sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM projects WHERE id = $1`, projectID).Scan(&project); errors.Is(err, sql.ErrNoRows) {
+			return ember.Errorf(ember.ENOTFOUND, "Project with ID %d not found", projectID)
+		} else if err != nil {
+			return fmt.Errorf("find project: %w", err)
+		}
+		var found, sources int
+		q := `SELECT COUNT(*), COUNT(DISTINCT project_id) FROM traces WHERE id IN (` + in + `)`
+		if err := tx.QueryRowContext(ctx, q, idArgs...).Scan(&found, &sources); err != nil {
+			return fmt.Errorf("find traces: %w", err)
+		}
+		if found < len(ids) {
+			return ember.Errorf(ember.ENOTFOUND, "One or more traces not found")
+		}
+		if sources > 1 {
+			return ember.Errorf(ember.EUNPROCESSABLE, "Cannot transfer traces from multiple projects")
+		}
+		for _, stmt := range []string{
+			`UPDATE traces SET project_id = $1 WHERE id IN (` + inAfter1 + `)`,
+			`UPDATE spans SET project_id = $1 WHERE trace_rowid IN (` + inAfter1 + `)`,
+			`UPDATE span_costs SET project_id = $1 WHERE trace_rowid IN (` + inAfter1 + `)`,
+		} {
+			if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
+				return fmt.Errorf("move traces: %w", err)
+			}
+		}
+		// A session lives in the project of its first trace; the move may
+		// have changed which project that is.
+		_, err := tx.ExecContext(ctx, `UPDATE project_sessions SET project_id = (
+				SELECT t.project_id FROM traces t WHERE t.project_session_id = project_sessions.id
+				ORDER BY t.start_time, t.id LIMIT 1)
+			WHERE id IN (SELECT project_session_id FROM traces WHERE id IN (`+in+`))`, idArgs...)
+		if err != nil {
+			return fmt.Errorf("move sessions: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("transfer traces: %w", err)
+	}
+	return len(ids), nil
+}
+
+func uniqueIDs(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -42,6 +42,7 @@ func RunAll(t *testing.T, open Opener) {
 	t.Run("LargeBatch", func(t *testing.T) { testLargeBatch(t, open) })
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, open) })
 	t.Run("UnicodeAndLargeValues", func(t *testing.T) { testUnicode(t, open) })
+	t.Run("TransferTraces", func(t *testing.T) { testTransferTraces(t, open) })
 }
 
 var base = time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
@@ -613,4 +614,77 @@ func testAttributeMatch(t *testing.T, open Opener) {
 	f("3", ember.AttributeMatch{Path: path("odd.7"), Value: "x"})
 	f("", ember.AttributeMatch{Path: path("user.id"), Value: "12345"}, ember.AttributeMatch{Path: path("flag"), Value: false})
 	f("", ember.AttributeMatch{Path: []string{`we"ird`}, Value: "x"})
+}
+
+func testTransferTraces(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	withSession := func(id string) func(*ember.Span) { return func(s *ember.Span) { s.SessionID = id } }
+	later := func(s *ember.Span) { s.StartTime, s.EndTime = base.Add(time.Hour), base.Add(2*time.Hour) }
+	insert(t, db,
+		span("t1", "1", "", inProject("src"), withSession("conv")),
+		span("t1", "2", "1", llm(10, 5)),
+		span("t2", "3", "", inProject("src"), withSession("conv"), later),
+		span("t3", "4", "", inProject("other")),
+	)
+	src, _ := db.FindProjectByName(ctx, "src")
+	other, _ := db.FindProjectByName(ctx, "other")
+	dst := &ember.Project{Name: "dst"}
+	if err := db.CreateProject(ctx, dst); err != nil {
+		t.Fatal(err)
+	}
+	trace := func(id string) *ember.Trace {
+		t.Helper()
+		tr, err := db.FindTraceByTraceID(ctx, fmt.Sprintf("%032s", id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	t1, t2, t3 := trace("t1"), trace("t2"), trace("t3")
+
+	if _, err := db.TransferTraces(ctx, []int64{t1.ID, t3.ID}, dst.ID); ember.ErrorCode(err) != ember.EUNPROCESSABLE {
+		t.Fatalf("two source projects: %v", err)
+	}
+	if _, err := db.TransferTraces(ctx, []int64{t1.ID, 999999}, dst.ID); ember.ErrorCode(err) != ember.ENOTFOUND {
+		t.Fatalf("missing trace: %v", err)
+	}
+	if _, err := db.TransferTraces(ctx, []int64{t1.ID}, 999999); ember.ErrorCode(err) != ember.ENOTFOUND {
+		t.Fatalf("missing project: %v", err)
+	}
+	if trace("t1").ProjectID != src.ID {
+		t.Fatal("a refused transfer moved a trace")
+	}
+
+	// The session's first trace moves, so the session follows it.
+	n, err := db.TransferTraces(ctx, []int64{t1.ID, t1.ID}, dst.ID)
+	if err != nil || n != 1 {
+		t.Fatalf("transfer: %d, %v", n, err)
+	}
+	if trace("t1").ProjectID != dst.ID || trace("t2").ProjectID != src.ID {
+		t.Fatal("wrong traces moved")
+	}
+	spans, err := db.FindSpans(ctx, ember.SpanFilter{ProjectID: &dst.ID})
+	if err != nil || len(spans) != 2 {
+		t.Fatalf("spans in destination: %d, %v", len(spans), err)
+	}
+	if got := mustSpan(t, db, "2"); got.ProjectID != dst.ID || got.CumulativeLLMTokenCountPrompt != 10 {
+		t.Fatalf("moved span: %+v", got)
+	}
+	sess, err := db.FindSessionBySessionID(ctx, "conv")
+	if err != nil || sess.ProjectID != dst.ID {
+		t.Fatalf("session: %+v, %v", sess, err)
+	}
+	traces, err := db.FindTraces(ctx, ember.TraceFilter{ProjectID: dst.ID})
+	if err != nil || len(traces) != 1 || traces[0].TokenCountPrompt != 10 {
+		t.Fatalf("destination traces: %+v, %v", traces, err)
+	}
+	// Moving the last trace of a project back leaves the session with its
+	// first trace.
+	if _, err := db.TransferTraces(ctx, []int64{t2.ID}, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if sess, _ := db.FindSessionBySessionID(ctx, "conv"); sess.ProjectID != dst.ID {
+		t.Fatalf("session moved with a later trace: %+v", sess)
+	}
 }
