@@ -64,7 +64,7 @@ func (s *Server) Serve(ctx context.Context, shutdownTimeout time.Duration) error
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s.httpServer = &http.Server{
-		Handler:           Middleware(s.Handler, s.RootPath, logger),
+		Handler:           Middleware(Gzip(s.Handler), s.RootPath, logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
