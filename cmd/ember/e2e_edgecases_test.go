@@ -1,0 +1,55 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestBogusIdentifierMatrix pins the status of every tracing route for an
+// identifier that names nothing and no body, as Phoenix answers them.
+func TestBogusIdentifierMatrix(t *testing.T) {
+	p := startEmber(t, engines(t)[0].env(t))
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		body         string // a part of the reply, when it matters
+	}{
+		{"GET", "/v1/projects/fake-id-x", 404, "Project with name fake-id-x not found"},
+		{"GET", "/v1/projects/UHJvamVjdDo5OTk=", 404, "Project with ID UHJvamVjdDo5OTk= not found"},
+		{"GET", "/v1/projects/fake-id-x/spans", 404, ""},
+		{"GET", "/v1/projects/fake-id-x/spans/otlpv1", 404, ""},
+		{"GET", "/v1/projects/fake-id-x/sessions", 404, ""},
+		{"GET", "/v1/projects/fake-id-x/traces", 404, ""},
+		{"GET", "/v1/sessions/fake-id-x", 404, "Session with session_id fake-id-x not found"},
+		{"POST", "/v1/traces", 415, ""},
+		{"DELETE", "/v1/sessions/fake-id-x", 404, ""},
+		{"DELETE", "/v1/spans/fake-id-x", 404, ""},
+		{"DELETE", "/v1/traces/fake-id-x", 404, ""},
+		{"DELETE", "/v1/projects/fake-id-x", 404, ""},
+		{"PUT", "/v1/projects/fake-id-x", 422, `"type":"missing"`},
+		{"POST", "/v1/projects", 422, `"type":"missing"`},
+		{"POST", "/v1/projects/fake-id-x/spans", 422, `"type":"missing"`},
+		{"POST", "/v1/sessions/delete", 422, `"type":"missing"`},
+		{"POST", "/v1/traces/transfer", 422, `"type":"missing"`},
+		{"DELETE", "/v1/projects/default", 403, "The default project cannot be deleted"},
+		// Bad cursors and limits.
+		{"GET", "/v1/projects?cursor=not-a-cursor", 422, ""},
+		{"GET", "/v1/projects/default/spans?cursor=not-a-cursor", 422, "Invalid cursor"},
+		{"GET", "/v1/projects/default/traces?cursor=not-a-cursor", 422, ""},
+		{"GET", "/v1/projects/default/sessions?cursor=not-a-cursor", 422, ""},
+		{"GET", "/v1/projects/default/spans?limit=1001", 422, `"type":"less_than_equal"`},
+		{"GET", "/v1/projects/default/spans?limit=abc", 422, `"type":"int_parsing"`},
+		{"GET", "/v1/projects/default/traces?sort=name", 422, `"type":"enum"`},
+		{"GET", "/v1/projects/default/spans?start_time=yesterday", 422, `"loc":["query","start_time"]`},
+		// Unknown routes and methods are plain text.
+		{"GET", "/v1/nothing-here", 404, "Not Found"},
+	} {
+		status, body, header := call(t, tc.method, p.httpURL+tc.path, "")
+		if status != tc.status || !strings.Contains(body, tc.body) {
+			t.Errorf("%s %s: %d %q, want %d %q", tc.method, tc.path, status, body, tc.status, tc.body)
+		}
+		if status >= 400 && status != 422 && !strings.HasPrefix(header.Get("Content-Type"), "text/plain") {
+			t.Errorf("%s %s: error content type %q", tc.method, tc.path, header.Get("Content-Type"))
+		}
+	}
+}
