@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emberhq/ember"
 )
@@ -599,7 +600,13 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 		where = append(where, "s.id = "+arg(filter.ID))
 	}
 	if filter.ProjectID != nil {
-		where = append(where, "s.project_id = "+arg(*filter.ProjectID))
+		column := "s.project_id"
+		if len(filter.TraceIDs) > 0 || len(filter.SpanIDs) > 0 {
+			// The ids find a few spans; keep the planner from walking the
+			// whole project in id order instead.
+			column = "+s.project_id"
+		}
+		where = append(where, column+" = "+arg(*filter.ProjectID))
 	}
 	in := func(column string, values []string) {
 		if len(values) == 0 {
@@ -623,24 +630,93 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 	for _, m := range filter.Attributes {
 		where = append(where, "("+db.dialect.AttributeMatch("s.attributes", m.Path, m.Value, arg)+")")
 	}
-	if filter.StartTime != nil {
-		where = append(where, "s.start_time >= "+arg(nanos(*filter.StartTime)))
-	}
-	if filter.EndTime != nil {
-		where = append(where, "s.start_time < "+arg(nanos(*filter.EndTime)))
+	spans := "spans s"
+	if filter.StartTime != nil || filter.EndTime != nil {
+		column := "s.start_time"
+		if filter.ProjectID != nil && len(filter.TraceIDs) == 0 && len(filter.SpanIDs) == 0 {
+			narrow, err := db.narrowWindow(ctx, *filter.ProjectID, filter.StartTime, filter.EndTime)
+			if err != nil {
+				return nil, err
+			}
+			if narrow {
+				spans += db.dialect.IndexedBy("ix_spans_project_start")
+			} else {
+				// An expression is not indexed: the planner walks the
+				// project newest first, which fills a page of a wide window
+				// sooner than sorting the window by id.
+				column = "+s.start_time"
+			}
+		}
+		if filter.StartTime != nil {
+			where = append(where, column+" >= "+arg(nanos(*filter.StartTime)))
+		}
+		if filter.EndTime != nil {
+			where = append(where, column+" < "+arg(nanos(*filter.EndTime)))
+		}
 	}
 	if filter.Cursor > 0 {
 		where = append(where, "s.id <= "+arg(filter.Cursor))
 	}
-	q := `SELECT ` + spanColumns + ` FROM spans s JOIN traces t ON t.id = s.trace_rowid LEFT JOIN project_sessions ps ON ps.id = t.project_session_id`
+	cond := ""
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY s.id DESC"
-	if filter.Limit > 0 {
-		q += " LIMIT " + arg(filter.Limit)
+	from := ` FROM spans s JOIN traces t ON t.id = s.trace_rowid LEFT JOIN project_sessions ps ON ps.id = t.project_session_id`
+	if filter.Limit <= 0 {
+		q := `SELECT ` + spanColumns + from + cond + ` ORDER BY s.id DESC`
+		return queryAll(ctx, db.read, "find spans", q, args, scanSpan)
 	}
+	// A page: find its row ids first, from the indexes alone where the
+	// filters allow, then read those rows whole. Sorting whole rows, with
+	// their attributes, would cost far more.
+	ids := `SELECT s.id FROM ` + spans
+	if len(filter.TraceIDs) > 0 {
+		ids += ` JOIN traces t ON t.id = s.trace_rowid`
+	}
+	ids += cond + ` ORDER BY s.id DESC LIMIT ` + arg(filter.Limit)
+	q := `SELECT ` + spanColumns + from + ` WHERE s.id IN (` + ids + `) ORDER BY s.id DESC`
 	return queryAll(ctx, db.read, "find spans", q, args, scanSpan)
+}
+
+// narrowTimeWindow is the share of a project's time span under which the
+// span listing reads a time window through the time index. Wider windows
+// hold enough spans that walking the project newest first fills a page
+// sooner.
+const narrowTimeWindow = 0.02
+
+// walkCostRatio is how much more a span costs to visit when walking the
+// project in id order (a table lookup to test its time) than when reading
+// the time index (an index entry), as measured on SQLite.
+const walkCostRatio = 5
+
+// narrowWindow tells whether the time window [start, end) is better read
+// through the project's time index than by walking its spans newest first:
+// when it holds few of the project's spans, or when the walk would first
+// pass too many newer ones. It assumes spans spread evenly over the
+// project's time span, which two index lookups give.
+func (db *DB) narrowWindow(ctx context.Context, projectID int64, start, end *time.Time) (bool, error) {
+	var first, last sql.NullInt64
+	byTime := "spans" + db.dialect.IndexedBy("ix_spans_project_start")
+	err := db.read.QueryRowContext(ctx, `SELECT (SELECT MIN(start_time) FROM `+byTime+` WHERE project_id = $1), (SELECT MAX(start_time) FROM `+byTime+` WHERE project_id = $2)`, projectID, projectID).Scan(&first, &last)
+	if err != nil {
+		return false, fmt.Errorf("find project time span: %w", err)
+	}
+	if !first.Valid || !last.Valid {
+		return true, nil
+	}
+	lo, hi := first.Int64, last.Int64+1
+	extent := float64(hi - lo)
+	if start != nil {
+		lo = max(lo, nanos(*start))
+	}
+	after := 0.0 // the share of the project after the window
+	if end != nil {
+		e := nanos(*end)
+		after = max(0, float64(hi-max(e, lo))) / extent
+		hi = min(hi, e)
+	}
+	inside := max(0, float64(hi-lo)) / extent
+	return inside < narrowTimeWindow || inside < walkCostRatio*after, nil
 }
 
 // CountSpans returns the number of stored spans.

@@ -36,6 +36,10 @@ type Dialect interface {
 	// ember.AttributeMatch describes; arg binds a parameter and returns
 	// its placeholder.
 	AttributeMatch(column string, path []string, value any, arg func(any) string) string
+	// IndexedBy returns the clause, to follow a table reference, that
+	// makes the planner read the table through the named index, or "" for
+	// an engine whose statistics let it choose well by itself.
+	IndexedBy(index string) string
 }
 
 // DB is an open database holding Ember's data. It implements the service

@@ -122,6 +122,10 @@ func (Dialect) PositionalParameters() bool { return false }
 // from one sequence, so a statement's ids may interleave with another's.
 func (Dialect) ConsecutiveRowIDs() bool { return false }
 
+// IndexedBy implements store.Dialect: PostgreSQL's planner has histograms
+// of every column and needs no hint.
+func (Dialect) IndexedBy(string) string { return "" }
+
 // AttributeMatch implements store.Dialect with jsonb path operators.
 func (Dialect) AttributeMatch(column string, path []string, value any, arg func(any) string) string {
 	elems := make([]string, len(path))

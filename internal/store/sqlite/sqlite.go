@@ -123,6 +123,10 @@ func (Dialect) PositionalParameters() bool { return true }
 // ConsecutiveRowIDs implements store.Dialect: one connection writes.
 func (Dialect) ConsecutiveRowIDs() bool { return true }
 
+// IndexedBy implements store.Dialect. SQLite plans without statistics of
+// value ranges, so it cannot tell a narrow time window from a wide one.
+func (Dialect) IndexedBy(index string) string { return " INDEXED BY " + index }
+
 // AttributeMatch implements store.Dialect with SQLite's JSON functions,
 // whose json_type tells integers, reals, text and booleans apart.
 func (Dialect) AttributeMatch(column string, path []string, value any, arg func(any) string) string {

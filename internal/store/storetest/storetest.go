@@ -43,6 +43,7 @@ func RunAll(t *testing.T, open Opener) {
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, open) })
 	t.Run("UnicodeAndLargeValues", func(t *testing.T) { testUnicode(t, open) })
 	t.Run("TransferTraces", func(t *testing.T) { testTransferTraces(t, open) })
+	t.Run("SpanPagesByTime", func(t *testing.T) { testSpanPagesByTime(t, open) })
 }
 
 var base = time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
@@ -686,5 +687,84 @@ func testTransferTraces(t *testing.T, open Opener) {
 	}
 	if sess, _ := db.FindSessionBySessionID(ctx, "conv"); sess.ProjectID != dst.ID {
 		t.Fatalf("session moved with a later trace: %+v", sess)
+	}
+}
+
+// testSpanPagesByTime pages through time windows of every width and place,
+// which the store reads by different plans, and checks each page against
+// the spans the window holds.
+func testSpanPagesByTime(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	const n = 300
+	var all []*ember.Span
+	for i := 0; i < n; i++ {
+		s := span(fmt.Sprintf("t%d", i/3), fmt.Sprintf("s%d", i), "", inProject("timed"), func(s *ember.Span) {
+			s.StartTime = base.Add(time.Duration(i) * time.Minute)
+			s.EndTime = s.StartTime.Add(time.Second)
+		})
+		if i%5 == 0 {
+			failed(s)
+		}
+		all = append(all, s)
+	}
+	insert(t, db, all...)
+	insert(t, db, span("other", "o1", "", inProject("neighbour")))
+	project, err := db.FindProjectByName(ctx, "timed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(minute int) *time.Time { v := base.Add(time.Duration(minute) * time.Minute); return &v }
+	for _, w := range []struct {
+		name       string
+		start, end *time.Time
+		errorsOnly bool
+	}{
+		{"all", at(-10), at(n + 10), false},
+		{"newest half", at(n / 2), nil, false},
+		{"oldest fifth", nil, at(n / 5), false},
+		{"narrow middle", at(140), at(143), false},
+		{"wide middle", at(50), at(250), true},
+		{"empty", at(n + 100), at(n + 200), false},
+	} {
+		want := 0
+		for i := 0; i < n; i++ {
+			st := base.Add(time.Duration(i) * time.Minute)
+			if (w.start == nil || !st.Before(*w.start)) && (w.end == nil || st.Before(*w.end)) && (!w.errorsOnly || i%5 == 0) {
+				want++
+			}
+		}
+		var got []*ember.Span
+		var cursor int64
+		for pages := 0; ; pages++ {
+			if pages > n {
+				t.Fatalf("%s: pagination does not end", w.name)
+			}
+			f := ember.SpanFilter{ProjectID: &project.ID, StartTime: w.start, EndTime: w.end, Cursor: cursor, Limit: 8}
+			if w.errorsOnly {
+				f.StatusCodes = []ember.StatusCode{ember.StatusError}
+			}
+			page, err := db.FindSpans(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range page {
+				if i > 0 && s.ID >= page[i-1].ID {
+					t.Fatalf("%s: page out of order", w.name)
+				}
+				if (w.start != nil && s.StartTime.Before(*w.start)) || (w.end != nil && !s.StartTime.Before(*w.end)) {
+					t.Fatalf("%s: span at %s is outside the window", w.name, s.StartTime)
+				}
+			}
+			if len(page) < 8 {
+				got = append(got, page...)
+				break
+			}
+			got = append(got, page[:7]...)
+			cursor = page[7].ID
+		}
+		if len(got) != want {
+			t.Errorf("%s: %d spans, want %d", w.name, len(got), want)
+		}
 	}
 }
