@@ -41,6 +41,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", h.handleHealthz)
 	mux.HandleFunc("GET /readyz", h.handleReadyz)
 	mux.HandleFunc("GET /arize_phoenix_version", h.handleVersion)
+	h.registerAPIDocRoutes(mux)
 	if h.Projects != nil {
 		h.registerProjectRoutes(mux)
 		if h.Spans != nil {
