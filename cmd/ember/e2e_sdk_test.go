@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/emberhq/ember/client"
+	"github.com/emberhq/ember/otelreg"
+	"github.com/emberhq/ember/semconv"
+)
+
+// TestGoSDK traces an LLM call with otelreg, over HTTP and over gRPC, into
+// a running server, and reads it back with the client.
+func TestGoSDK(t *testing.T) {
+	p := startEmber(t, engines(t)[0].env(t))
+	ctx := context.Background()
+	c, err := client.New(client.WithBaseURL(p.httpURL), client.WithEnviron(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		project  string
+		endpoint string
+		protocol otelreg.Protocol
+	}{
+		{"sdk-http", p.httpURL, otelreg.HTTPProtobuf},
+		{"sdk-grpc", "http://" + p.grpcAddr, otelreg.GRPC},
+	} {
+		tp, err := otelreg.Register(ctx,
+			otelreg.WithEndpoint(tc.endpoint), otelreg.WithProtocol(tc.protocol),
+			otelreg.WithProjectName(tc.project), otelreg.WithLookupEnv(func(string) (string, bool) { return "", false }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tracer := tp.Tracer("ember-e2e")
+		runCtx, agent := tracer.Start(ctx, "answer")
+		otelreg.SetAgent(agent, "support-agent")
+		otelreg.SetAttrs(agent, semconv.SessionID("conversation-"+tc.project))
+		otelreg.SetInput(agent, "Where is my order?", semconv.MIMEText)
+		_, llm := tracer.Start(runCtx, "chat gpt-4o-mini")
+		otelreg.SetLLM(llm, semconv.LLM{
+			Model: "gpt-4o-mini", Provider: "openai",
+			InputMessages:  []semconv.Message{{Role: "user", Content: "Where is my order?"}},
+			OutputMessages: []semconv.Message{{Role: "assistant", Content: "It ships today."}},
+			TokenCounts:    semconv.TokenCounts{Prompt: 12, Completion: 5},
+		})
+		llm.End()
+		agent.End()
+		if err := tp.Shutdown(ctx); err != nil {
+			t.Fatalf("%s: shutdown: %v", tc.project, err)
+		}
+
+		spans, next, err := c.Spans.List(ctx, tc.project, client.SpanFilter{SpanKinds: []string{"LLM"}})
+		if err != nil || next != "" || len(spans) != 1 {
+			t.Fatalf("%s: LLM spans: %d %q %v", tc.project, len(spans), next, err)
+		}
+		s := spans[0]
+		if s.Attributes["llm.model_name"] != "gpt-4o-mini" || s.Attributes["llm.output_messages.0.message.content"] != "It ships today." || s.ParentID == nil {
+			t.Errorf("%s: LLM span %+v", tc.project, s)
+		}
+		traces, _, err := c.Traces.List(ctx, tc.project, client.TraceFilter{IncludeSpans: true})
+		if err != nil || len(traces) != 1 || traces[0].TokenCountTotal != 17 || len(traces[0].Spans) != 2 {
+			t.Fatalf("%s: traces %+v %v", tc.project, traces, err)
+		}
+		session, err := c.Sessions.Get(ctx, "conversation-"+tc.project)
+		if err != nil || len(session.Traces) != 1 {
+			t.Fatalf("%s: session %+v %v", tc.project, session, err)
+		}
+		if err := c.Traces.Delete(ctx, traces[0].TraceID); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Traces.Delete(ctx, traces[0].TraceID); !client.IsNotFound(err) {
+			t.Errorf("%s: second delete: %v", tc.project, err)
+		}
+	}
+	if _, err := c.Projects.Get(ctx, "no-such-project"); !client.IsNotFound(err) {
+		t.Errorf("unknown project: %v", err)
+	}
+}
