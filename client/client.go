@@ -2,8 +2,9 @@
 // with Arize Phoenix's, so it also talks to a Phoenix server.
 //
 // New configures a Client the way Phoenix's own clients configure
-// themselves: the base URL from PHOENIX_HOST (or PHOENIX_COLLECTOR_ENDPOINT,
-// or PHOENIX_HOST and PHOENIX_PORT as the Python client reads them),
+// themselves: the base URL from PHOENIX_HOST when it is a URL, else
+// PHOENIX_ENDPOINT, else PHOENIX_COLLECTOR_ENDPOINT, else PHOENIX_HOST and
+// PHOENIX_PORT as the Python client reads them,
 // defaulting to http://localhost:6006; an API key from PHOENIX_API_KEY,
 // sent as a bearer token; and extra headers from PHOENIX_CLIENT_HEADERS.
 // Options override the environment.

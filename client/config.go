@@ -16,6 +16,7 @@ const (
 	envHost              = "PHOENIX_HOST"
 	envPort              = "PHOENIX_PORT"
 	envCollectorEndpoint = "PHOENIX_COLLECTOR_ENDPOINT"
+	envEndpoint          = "PHOENIX_ENDPOINT" // Ember's name for the server's base URL
 	envAPIKey            = "PHOENIX_API_KEY"
 	envClientHeaders     = "PHOENIX_CLIENT_HEADERS"
 )
@@ -81,6 +82,9 @@ func baseURLFromEnv(env func(string) string) (string, error) {
 	host, port := env(envHost), env(envPort)
 	if strings.Contains(host, "://") {
 		return host, nil
+	}
+	if endpoint := env(envEndpoint); endpoint != "" {
+		return endpoint, nil
 	}
 	if endpoint := env(envCollectorEndpoint); endpoint != "" {
 		// The collector endpoint sometimes names the OTLP route itself.

@@ -64,6 +64,7 @@ func TestBaseURLFromEnvironment(t *testing.T) {
 		{name: "nothing set", env: nil, want: "http://localhost:6006"},
 		{name: "PHOENIX_HOST as a URL (TypeScript clients)", env: map[string]string{"PHOENIX_HOST": "https://phoenix.example.com/"}, want: "https://phoenix.example.com"},
 		{name: "URL host beats the collector endpoint", env: map[string]string{"PHOENIX_HOST": "http://a:1", "PHOENIX_COLLECTOR_ENDPOINT": "http://b:2"}, want: "http://a:1"},
+		{name: "PHOENIX_ENDPOINT beats the collector endpoint", env: map[string]string{"PHOENIX_ENDPOINT": "http://ember:6006", "PHOENIX_COLLECTOR_ENDPOINT": "http://b:2"}, want: "http://ember:6006"},
 		{name: "collector endpoint (Python client)", env: map[string]string{"PHOENIX_COLLECTOR_ENDPOINT": "http://collector:6006"}, want: "http://collector:6006"},
 		{name: "collector endpoint naming the OTLP route", env: map[string]string{"PHOENIX_COLLECTOR_ENDPOINT": "http://collector:6006/v1/traces"}, want: "http://collector:6006"},
 		{name: "collector endpoint with a path", env: map[string]string{"PHOENIX_COLLECTOR_ENDPOINT": "https://app.example.com/s/space/"}, want: "https://app.example.com/s/space"},
