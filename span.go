@@ -164,6 +164,8 @@ type SpanFilter struct {
 	StartTime, EndTime *time.Time
 	// Attributes keeps spans having every one of these attribute values.
 	Attributes []AttributeMatch
+	// Condition, when non-nil, keeps spans for which it holds.
+	Condition Expr
 	// Cursor, when non-zero, keeps spans whose row id is at most Cursor.
 	Cursor int64
 	// Limit caps the number of spans returned; 0 means no cap.

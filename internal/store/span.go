@@ -657,6 +657,13 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 	if filter.Cursor > 0 {
 		where = append(where, "s.id <= "+arg(filter.Cursor))
 	}
+	if filter.Condition != nil {
+		sql, err := db.compileCondition(filter.Condition, arg)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, sql)
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
@@ -670,7 +677,7 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 	// filters allow, then read those rows whole. Sorting whole rows, with
 	// their attributes, would cost far more.
 	ids := `SELECT s.id FROM ` + spans
-	if len(filter.TraceIDs) > 0 {
+	if len(filter.TraceIDs) > 0 || filter.Condition != nil {
 		ids += ` JOIN traces t ON t.id = s.trace_rowid`
 	}
 	ids += cond + ` ORDER BY s.id DESC LIMIT ` + arg(filter.Limit)

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/emberhq/ember"
 )
 
 // Dialect is what the shared SQL needs to know about an engine.
@@ -40,6 +42,22 @@ type Dialect interface {
 	// makes the planner read the table through the named index, or "" for
 	// an engine whose statistics let it choose well by itself.
 	IndexedBy(index string) string
+
+	// The span filter language's needs (see condition.go):
+	// JSONValue reads the value at path in a JSON column as text, as a
+	// number or as a boolean; a value of another JSON type reads as NULL
+	// (text reads any scalar). The path is bound through arg.
+	JSONValue(column string, path []ember.PathSegment, as ember.ExprType, arg func(any) string) string
+	// ContainsFold is a condition: needle occurs in haystack, ignoring
+	// case.
+	ContainsFold(haystack, needle string) string
+	// Floor, Trunc and Mod are floor(x), x truncated toward zero (as an
+	// integer) and the remainder of a / b, for any numbers.
+	Floor(x string) string
+	Trunc(x string) string
+	Mod(a, b string) string
+	// NumberText renders a number as text.
+	NumberText(x string) string
 }
 
 // DB is an open database holding Ember's data. It implements the service

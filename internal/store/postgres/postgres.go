@@ -9,12 +9,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/emberhq/ember"
 	"github.com/emberhq/ember/internal/store"
 )
 
@@ -147,3 +149,45 @@ func (Dialect) AttributeMatch(column string, path []string, value any, arg func(
 	}
 	return "1 = 0"
 }
+
+// JSONValue implements store.Dialect with jsonb path operators; the path
+// is bound as a text array.
+func (Dialect) JSONValue(column string, path []ember.PathSegment, as ember.ExprType, arg func(any) string) string {
+	elems := make([]string, len(path))
+	for i, seg := range path {
+		if seg.IsIndex {
+			elems[i] = strconv.Itoa(seg.Index)
+			continue
+		}
+		elems[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(seg.Key) + `"`
+	}
+	p := arg("{" + strings.Join(elems, ",") + "}")
+	node := "(" + column + " #> " + p + "::text[])"
+	text := "(" + column + " #>> " + p + "::text[])"
+	switch as {
+	case ember.TypeNumber:
+		return "(CASE WHEN jsonb_typeof(" + node + ") = 'number' THEN " + text + "::float8 END)"
+	case ember.TypeBool:
+		return "(CASE WHEN jsonb_typeof(" + node + ") = 'boolean' THEN " + text + "::boolean END)"
+	}
+	return text
+}
+
+// ContainsFold implements store.Dialect.
+func (Dialect) ContainsFold(haystack, needle string) string {
+	return "strpos(lower(" + haystack + "), lower(" + needle + ")) > 0"
+}
+
+// Floor implements store.Dialect.
+func (Dialect) Floor(x string) string { return "floor(" + x + ")" }
+
+// Trunc implements store.Dialect.
+func (Dialect) Trunc(x string) string { return "trunc(" + x + ")::bigint" }
+
+// Mod implements store.Dialect on floating-point numbers.
+func (Dialect) Mod(a, b string) string {
+	return "((" + a + ") - (" + b + ") * trunc((" + a + ")::float8 / (" + b + ")))"
+}
+
+// NumberText implements store.Dialect.
+func (Dialect) NumberText(x string) string { return "(" + x + ")::text" }

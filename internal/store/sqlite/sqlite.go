@@ -12,11 +12,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/emberhq/ember"
 	"github.com/emberhq/ember/internal/store"
 )
 
@@ -173,3 +175,61 @@ func isIndex(s string) bool {
 	}
 	return true
 }
+
+// jsonPath renders a path as a SQLite JSON path, or "" when a key cannot
+// be written in one.
+func jsonPath(path []ember.PathSegment) string {
+	p := "$"
+	for _, seg := range path {
+		if seg.IsIndex {
+			p += "[" + strconv.Itoa(seg.Index) + "]"
+			continue
+		}
+		if strings.ContainsAny(seg.Key, `"\`) {
+			return ""
+		}
+		p += `."` + seg.Key + `"`
+	}
+	return p
+}
+
+// JSONValue implements store.Dialect. json_type tells integers, reals,
+// text and booleans apart.
+func (Dialect) JSONValue(column string, path []ember.PathSegment, as ember.ExprType, arg func(any) string) string {
+	jp := jsonPath(path)
+	if jp == "" {
+		return "NULL"
+	}
+	p := arg(jp)
+	typ := "json_type(" + column + ", " + p + ")"
+	val := "json_extract(" + column + ", " + p + ")"
+	switch as {
+	case ember.TypeNumber:
+		return "(CASE WHEN " + typ + " IN ('integer', 'real') THEN " + val + " END)"
+	case ember.TypeBool:
+		return "(CASE " + typ + " WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)"
+	}
+	return "(CASE " + typ + " WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN NULL ELSE CAST(" + val + " AS TEXT) END)"
+}
+
+// ContainsFold implements store.Dialect. SQLite's lower() folds ASCII
+// letters only.
+func (Dialect) ContainsFold(haystack, needle string) string {
+	return "instr(lower(" + haystack + "), lower(" + needle + ")) > 0"
+}
+
+// Floor implements store.Dialect without the optional math functions.
+func (Dialect) Floor(x string) string {
+	return "(CASE WHEN " + x + " < CAST(" + x + " AS INTEGER) THEN CAST(" + x + " AS INTEGER) - 1 ELSE CAST(" + x + " AS INTEGER) END)"
+}
+
+// Trunc implements store.Dialect.
+func (Dialect) Trunc(x string) string { return "CAST(" + x + " AS INTEGER)" }
+
+// Mod implements store.Dialect.
+func (Dialect) Mod(a, b string) string {
+	return "((" + a + ") - (" + b + ") * CAST((" + a + ") * 1.0 / (" + b + ") AS INTEGER))"
+}
+
+// NumberText implements store.Dialect.
+func (Dialect) NumberText(x string) string { return "CAST(" + x + " AS TEXT)" }

@@ -1,0 +1,211 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emberhq/ember"
+	"github.com/emberhq/ember/internal/spanquery"
+)
+
+// conditionFixture is a small project whose spans every condition of
+// conditionCases is run against: an agent trace with a refund question, a
+// chat trace, an orphan, and a failed LLM call.
+func conditionFixture(t *testing.T, db interface {
+	InsertSpans(context.Context, []*ember.Span) (ember.InsertSpansResult, error)
+}) {
+	t.Helper()
+	type def struct {
+		trace, id, parent, name string
+		kind                    ember.SpanKind
+		status                  ember.StatusCode
+		latency                 time.Duration
+		prompt, completion      int64
+		attrs                   string
+	}
+	defs := []def{
+		{"ta", "a1", "", "agent", ember.SpanKindChain, ember.StatusOK, 1500 * time.Millisecond, 0, 0,
+			`{"input":{"value":"Where is my REFUND?","mime_type":"text/plain"},"output":{"value":"Refund issued"},"metadata":{"tier":"gold","n":5,"nested":{"deep":"yes"}},"user":{"id":"u1"},"session":{"id":"s1"}}`},
+		{"ta", "a2", "a1", "llm", ember.SpanKindLLM, ember.StatusOK, 1200 * time.Millisecond, 100, 50,
+			`{"llm":{"model_name":"gpt-4o","provider":"openai","token_count":{"prompt":100,"completion":50,"total":150},"input_messages":[{"message":{"role":"user","content":"refund?"}}]},"output":{"value":"REFUND approved"}}`},
+		{"ta", "a3", "a1", "retrieve", ember.SpanKindRetriever, ember.StatusOK, 200 * time.Millisecond, 0, 0,
+			`{"retrieval":{"documents":[{"document":{"id":"d1","score":0.9}},{"document":{"id":"d2","score":0.4}}]},"input":{"value":"refund policy"}}`},
+		{"ta", "a4", "a1", "lookup", ember.SpanKindTool, ember.StatusError, 3000 * time.Millisecond, 0, 0,
+			`{"tool":{"name":"lookup_order"},"metadata":{"tier":"gold","retries":2.5}}`},
+		{"tb", "b1", "", "chat", ember.SpanKindAgent, ember.StatusOK, 500 * time.Millisecond, 0, 0,
+			`{"input":{"value":"hello"},"metadata":{"tier":"silver","flag":true,"n":"5"}}`},
+		{"tb", "b2", "b1", "llm", ember.SpanKindLLM, ember.StatusUnset, 800 * time.Millisecond, 1000, 1200,
+			`{"llm":{"model_name":"claude-sonnet-4","token_count":{"prompt":1000,"completion":1200,"total":2200}},"tag":{"tags":["x","y"]},"flag":false}`},
+		{"tb", "b3", "ffff", "orphan", ember.SpanKindChain, ember.StatusOK, 50 * time.Millisecond, 0, 0,
+			`{"metadata":{"tier":"bronze"}}`},
+		{"tc", "c1", "", "llm", ember.SpanKindLLM, ember.StatusError, 2500 * time.Millisecond, 10, 5,
+			`{"llm":{"model_name":"gpt-4","token_count":{"total":15}},"metadata":{"tier":"gold","score":0.8},"output":{"value":"It's a café"}}`},
+	}
+	var spans []*ember.Span
+	for i, d := range defs {
+		d := d
+		kind := string(d.kind)
+		var attrs map[string]any
+		if err := json.Unmarshal([]byte(d.attrs), &attrs); err != nil {
+			t.Fatalf("fixture %s: %v", d.id, err)
+		}
+		attrs["openinference"] = map[string]any{"span": map[string]any{"kind": kind}}
+		raw, _ := json.Marshal(attrs)
+		spans = append(spans, span(d.trace, d.id, d.parent, inProject("conditions"), func(s *ember.Span) {
+			s.Name, s.Kind, s.StatusCode = d.name, d.kind, d.status
+			if d.status == ember.StatusError {
+				s.StatusMessage = "boom"
+			}
+			s.StartTime = base.Add(time.Duration(i) * time.Minute)
+			s.EndTime = s.StartTime.Add(d.latency)
+			s.Attributes = raw
+			if d.kind == ember.SpanKindLLM {
+				s.HasTokenCounts, s.LLMTokenCountPrompt, s.LLMTokenCountCompletion = true, d.prompt, d.completion
+			}
+		}))
+	}
+	if _, err := db.InsertSpans(context.Background(), spans); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// conditionCases are conditions of the filter language with the spans of
+// conditionFixture they select ("" for none).
+var conditionCases = []struct{ condition, want string }{
+	// Span fields.
+	{`span_kind == 'LLM'`, "a2 b2 c1"},
+	{`span_kind == 'llm'`, "a2 b2 c1"},
+	{`span_kind != 'LLM'`, "a1 a3 a4 b1 b3"},
+	{`span_kind in ('TOOL', 'retriever')`, "a3 a4"},
+	{`span_kind not in ['LLM', 'CHAIN']`, "a3 a4 b1"},
+	{`status_code == 'ERROR'`, "a4 c1"},
+	{`status_code == 'error' and span_kind == 'LLM'`, "c1"},
+	{`status_code != 'OK'`, "a4 b2 c1"},
+	{`status_message == 'boom'`, "a4 c1"},
+	{`name == 'llm'`, "a2 b2 c1"},
+	{`name in ('agent', 'chat')`, "a1 b1"},
+	{`'ook' in name`, "a4"},
+	{`'LL' in name`, "a2 b2 c1"},
+	{`'x' not in name`, "a1 a2 a3 a4 b1 b2 b3 c1"},
+	{`span_id == '00000000000000a2'`, "a2"},
+	{`context.span_id == '00000000000000b1'`, "b1"},
+	{`trace_id == '000000000000000000000000000000tb'`, "b1 b2 b3"},
+	{`context.trace_id in ('000000000000000000000000000000tc',)`, "c1"},
+	{`parent_id == '00000000000000a1'`, "a2 a3 a4"},
+	{`parent_id is None`, "a1 b1 c1"},
+	{`parent_id is not None`, "a2 a3 a4 b2 b3"},
+	{`parent_id == None`, "a1 b1 c1"},
+	{`parent_span is None`, "a1 b1 b3 c1"},
+	{`parent_span is not None`, "a2 a3 a4 b2"},
+	// Latency and token counts.
+	{`latency_ms > 1000`, "a1 a2 a4 c1"},
+	{`latency_ms >= 1500`, "a1 a4 c1"},
+	{`1000 < latency_ms < 2000`, "a1 a2"},
+	{`latency_ms <= 200`, "a3 b3"},
+	{`latency_ms / 1000 > 2`, "a4 c1"},
+	{`latency_ms - 500 == 0`, "b1"},
+	{`-latency_ms < -2000`, "a4 c1"},
+	{`latency_ms // 1000 == 1`, "a1 a2"},
+	{`latency_ms % 1000 == 500`, "a1 b1 c1"},
+	{`int(latency_ms / 1000) == 2`, "c1"},
+	{`cumulative_llm_token_count_total >= 2000`, "b1 b2"},
+	{`cumulative_llm_token_count_total >= 2000 or status_code == 'ERROR'`, "a4 b1 b2 c1"},
+	{`cumulative_llm_token_count_prompt == 100`, "a1 a2"},
+	{`cumulative_token_count.completion > 1000`, "b1 b2"},
+	{`cumulative_llm_token_count_completion == 0`, "a3 a4 b3"},
+	// Attributes.
+	{`llm.model_name == 'gpt-4o'`, "a2"},
+	{`llm.model_name in ('gpt-4o', 'gpt-4')`, "a2 c1"},
+	{`llm.model_name != 'gpt-4o'`, "b2 c1"},
+	{`llm.model_name is None`, "a1 a3 a4 b1 b3"},
+	{`llm.model_name is not None`, "a2 b2 c1"},
+	{`llm.token_count.total > 100`, "a2 b2"},
+	{`llm.token_count.total < 100`, "c1"},
+	{`llm.token_count.prompt + llm.token_count.completion > 200`, "b2"},
+	{`llm.token_count.total * 2 == 300`, "a2"},
+	{`llm.provider == 'openai'`, "a2"},
+	{`'error' in output.value`, ""},
+	{`'refund' in output.value`, "a1 a2"},
+	{`'refund' in input.value`, "a1 a3"},
+	{`'REFUND' in input.value or 'hello' in input.value`, "a1 a3 b1"},
+	{`'refund' not in input.value`, "b1"},
+	{`'café' in output.value`, "c1"},
+	{`"It's" in output.value`, "c1"},
+	{`input.mime_type == 'text/plain'`, "a1"},
+	{`metadata['tier'] == 'gold'`, "a1 a4 c1"},
+	{`metadata["tier"] in ('silver', 'bronze')`, "b1 b3"},
+	{`metadata['n'] == 5`, "a1"},
+	{`metadata['n'] == '5'`, "a1 b1"},
+	{`metadata['n'] > 4`, "a1"},
+	{`metadata['score'] >= 0.5`, "c1"},
+	{`metadata['retries'] == 2.5`, "a4"},
+	{`metadata['flag'] == True`, "b1"},
+	{`metadata['flag']`, "b1"},
+	{`not metadata['flag']`, ""},
+	{`flag == False`, "b2"},
+	{`metadata['nested']['deep'] == 'yes'`, "a1"},
+	{`metadata[['nested', 'deep']] == 'yes'`, "a1"},
+	{`metadata.nested.deep == 'yes'`, "a1"},
+	{`attributes['metadata']['tier'] == 'silver'`, "b1"},
+	{`attributes[['llm', 'model_name']] == 'gpt-4'`, "c1"},
+	{`attributes['llm', 'model_name'] == 'gpt-4'`, "c1"},
+	{`user.id == 'u1'`, "a1"},
+	{`session.id == 's1'`, "a1"},
+	{`tool.name == 'lookup_order'`, "a4"},
+	{`llm.input_messages[0].message.role == 'user'`, "a2"},
+	{`retrieval.documents[1].document.score < 0.5`, "a3"},
+	{`retrieval.documents[0].document.id == 'd1'`, "a3"},
+	{`str(metadata['n']) == '5'`, "a1 b1"},
+	{`float(metadata['score']) > 0.5`, "c1"},
+	{`metadata['tier'] + '-tier' == 'gold-tier'`, "a1 a4 c1"},
+	{`metadata['missing'] == 'x'`, ""},
+	{`metadata['tier'] == metadata['tier']`, "a1 a4 b1 b3 c1"},
+	// Logic.
+	{`span_kind == 'LLM' and latency_ms > 1000`, "a2 c1"},
+	{`span_kind == 'LLM' and not latency_ms > 1000`, "b2"},
+	{`not (span_kind == 'LLM' or span_kind == 'CHAIN')`, "a3 a4 b1"},
+	{`(status_code == 'ERROR' or latency_ms < 100) and metadata['tier'] == 'gold'`, "a4 c1"},
+	{`span_kind == 'LLM' and llm.model_name == 'gpt-4o' or name == 'chat'`, "a2 b1"},
+	{`True == True and span_kind == 'TOOL'`, "a4"},
+}
+
+// testConditions runs every condition of conditionCases on a fixture and
+// checks the spans it selects.
+func testConditions(t *testing.T, open Opener) {
+	db := open(t)
+	conditionFixture(t, db)
+	ctx := context.Background()
+	project, err := db.FindProjectByName(ctx, "conditions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range conditionCases {
+		cond, err := spanquery.Parse(tc.condition)
+		if err != nil {
+			t.Errorf("%s: %v", tc.condition, err)
+			continue
+		}
+		spans, err := db.FindSpans(ctx, ember.SpanFilter{ProjectID: &project.ID, Condition: cond, Limit: 100})
+		if err != nil {
+			t.Errorf("%s: %v", tc.condition, err)
+			continue
+		}
+		var got []string
+		for _, s := range spans {
+			got = append(got, strings.TrimLeft(s.SpanID, "0"))
+		}
+		slices.Sort(got)
+		if g := strings.Join(got, " "); g != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.condition, g, tc.want)
+		}
+	}
+	if len(conditionCases) < 80 {
+		t.Errorf("only %d conditions", len(conditionCases))
+	}
+	_ = fmt.Sprint()
+}
