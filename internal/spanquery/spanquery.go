@@ -17,6 +17,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emberhq/ember"
 )
@@ -58,6 +59,9 @@ type resolver struct{}
 func (r *resolver) condition(e ember.Expr, n node) (ember.Expr, error) {
 	switch e.Type() {
 	case ember.TypeBool:
+		if _, ok := e.(ember.Literal); ok {
+			return nil, &Error{Pos: n.at(), Msg: "a constant is not a condition, e.g. span_kind == 'LLM'"}
+		}
 		if a, ok := e.(ember.Attribute); ok {
 			return ember.Truthy{X: a}, nil
 		}
@@ -588,10 +592,16 @@ func (r *resolver) compare(op string, l, rt ember.Expr, ln, rn node) (ember.Expr
 	if c, ok := rt.(ember.Column); ok && c.Name == ember.ColumnParentSpan {
 		return nil, &Error{Pos: rn.at(), Msg: "parent_span can only be tested with 'is None' or 'is not None'", Token: "parent_span"}
 	}
+	var err error
+	if l, rt, err = timeLiterals(l, rt, rn); err != nil {
+		return nil, err
+	}
+	if rt, l, err = timeLiterals(rt, l, ln); err != nil {
+		return nil, err
+	}
 	lt, rtt := l.Type(), rt.Type()
 	switch {
 	case lt == ember.TypeJSON && rtt == ember.TypeJSON:
-		var err error
 		if l, err = r.typed(l, ember.TypeString, ln); err != nil {
 			return nil, err
 		}
@@ -599,12 +609,10 @@ func (r *resolver) compare(op string, l, rt ember.Expr, ln, rn node) (ember.Expr
 			return nil, err
 		}
 	case lt == ember.TypeJSON:
-		var err error
 		if l, err = r.typed(l, rtt, ln); err != nil {
 			return nil, err
 		}
 	case rtt == ember.TypeJSON:
-		var err error
 		if rt, err = r.typed(rt, lt, rn); err != nil {
 			return nil, err
 		}
@@ -696,4 +704,31 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// timeLayouts are the ISO 8601 forms a time literal may take; each must
+// carry its offset, so that a condition means the same everywhere.
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02T15:04Z07:00"}
+
+// timeLiterals reads a string compared with start_time or end_time as a
+// time, in the Unix nanoseconds those columns hold.
+func timeLiterals(col, other ember.Expr, otherNode node) (ember.Expr, ember.Expr, error) {
+	c, ok := col.(ember.Column)
+	if !ok || (c.Name != ember.ColumnStartTime && c.Name != ember.ColumnEndTime) {
+		return col, other, nil
+	}
+	lit, ok := other.(ember.Literal)
+	if !ok {
+		return col, other, nil
+	}
+	s, ok := lit.Value.(string)
+	if !ok {
+		return col, other, nil
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return col, ember.Literal{Value: t.UnixNano()}, nil
+		}
+	}
+	return nil, nil, &Error{Pos: otherNode.at(), Msg: fmt.Sprintf("%s compares with a time with its offset, e.g. '2026-01-02T15:04:05+00:00'", c.Name), Token: s}
 }

@@ -31,6 +31,8 @@ func TestParseErrors(t *testing.T) {
 		{`latency_ms ** 2 > 4`, 0, "the operator ** is not supported", ""},
 		{`span_kind == 3`, 13, "cannot compare text with a number", ""},
 		{`name`, 0, "must be a comparison", ""},
+		{`True`, 0, "a constant is not a condition", ""},
+		{`start_time > '2026-01-01'`, 13, "start_time compares with a time with its offset", ""},
 		{`'a' == 'b`, 7, "unterminated string literal", ""},
 		{`name == b'x'`, 8, "b-strings are not supported", ""},
 		{`name == 1j`, 8, "complex numbers are not supported", ""},

@@ -102,6 +102,8 @@ var conditionCases = []struct{ condition, want string }{
 	{`parent_id == None`, "a1 b1 c1"},
 	{`parent_span is None`, "a1 b1 b3 c1"},
 	{`parent_span is not None`, "a2 a3 a4 b2"},
+	{`start_time >= '2026-01-02T03:10:05.123456789+00:00'`, "b3 c1"},
+	{`end_time < '2026-01-02T03:05:06Z' and start_time > '2026-01-02T02:00:00+00:00'`, "a1"},
 	// Latency and token counts.
 	{`latency_ms > 1000`, "a1 a2 a4 c1"},
 	{`latency_ms >= 1500`, "a1 a4 c1"},
