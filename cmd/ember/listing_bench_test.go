@@ -15,6 +15,7 @@ import (
 
 	"github.com/emberhq/ember"
 	"github.com/emberhq/ember/internal/httpapi"
+	"github.com/emberhq/ember/internal/spanquery"
 	"github.com/emberhq/ember/internal/store"
 	"github.com/emberhq/ember/internal/store/sqlite"
 )
@@ -185,4 +186,53 @@ func listingTrace(i int) []*ember.Span {
 		}
 	}
 	return spans
+}
+
+// BenchmarkSpanConditions1M measures the first page of spans matching a
+// filter-language condition, through the store, on the same million-span
+// project as BenchmarkSpanListing1M. A condition that few spans match
+// walks much of the project before it fills a page.
+//
+//	go test ./cmd/ember -run '^$' -bench SpanConditions1M -benchtime 20x
+func BenchmarkSpanConditions1M(b *testing.B) {
+	path := os.Getenv("EMBER_BENCH_LISTING_DB")
+	if path == "" {
+		path = filepath.Join(os.TempDir(), "ember-listing-1m-"+listingDBVersion+".db")
+	}
+	db := openListingDB(b, path)
+	ctx := context.Background()
+	project, err := db.FindProjectByName(ctx, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, condition string }{
+		{"kind-and-latency", `span_kind == 'AGENT' and latency_ms > 1000`},
+		{"model", `llm.model_name == 'claude-sonnet-4'`},
+		{"errors", `status_code == 'ERROR'`},
+		{"tokens", `cumulative_llm_token_count_total > 500`},
+		{"substring-common", `'order' in input.value`},
+		{"substring-one-trace", `'order 123457,' in input.value`},
+		{"no-match", `span_kind == 'LLM' and latency_ms > 1000`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cond, err := spanquery.Parse(c.condition)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var latencies []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				if _, err := db.FindSpans(ctx, ember.SpanFilter{ProjectID: &project.ID, Condition: cond, Limit: 101}); err != nil {
+					b.Fatal(err)
+				}
+				latencies = append(latencies, time.Since(start))
+			}
+			slices.Sort(latencies)
+			pct := func(p float64) float64 {
+				return float64(latencies[int(float64(len(latencies)-1)*p)]) / float64(time.Millisecond)
+			}
+			b.ReportMetric(pct(0.50), "p50-ms")
+			b.ReportMetric(pct(0.95), "p95-ms")
+		})
+	}
 }
