@@ -199,6 +199,7 @@ type AnnotationTarget int
 const (
 	AnnotatesSpan AnnotationTarget = iota
 	AnnotatesTrace
+	AnnotatesSession
 )
 
 // AnnotationField is the part of an annotation a term reads; FieldExists
@@ -231,4 +232,108 @@ func (a AnnotationTerm) Type() ExprType {
 		return TypeBool
 	}
 	return TypeString
+}
+
+// TraceColumn names a field of a trace in the trace-level language of the
+// Traces table: trace_id, latency_ms, num_spans, error_count,
+// token_count_total, total_cost, ... Attribute paths in that language read
+// the trace's root span.
+type TraceColumn struct {
+	Name TraceField
+}
+
+// TraceField is a field of a trace that a trace condition may name.
+type TraceField string
+
+// The trace fields of the filter language.
+const (
+	TraceFieldTraceID              TraceField = "trace_id"
+	TraceFieldStartTime            TraceField = "start_time"
+	TraceFieldEndTime              TraceField = "end_time"
+	TraceFieldLatencyMS            TraceField = "latency_ms"
+	TraceFieldNumSpans             TraceField = "num_spans"
+	TraceFieldErrorCount           TraceField = "error_count"
+	TraceFieldTokenCountPrompt     TraceField = "token_count_prompt"
+	TraceFieldTokenCountCompletion TraceField = "token_count_completion"
+	TraceFieldTokenCountTotal      TraceField = "token_count_total"
+	TraceFieldTotalCost            TraceField = "total_cost"
+	TraceFieldToolSpanCount        TraceField = "tool_span_count"
+	TraceFieldLLMSpanCount         TraceField = "llm_span_count"
+	TraceFieldName                 TraceField = "name"   // the root span's name
+	TraceFieldInput                TraceField = "input"  // the root span's input.value
+	TraceFieldOutput               TraceField = "output" // the root span's output.value
+)
+
+// Type implements Expr.
+func (c TraceColumn) Type() ExprType {
+	switch c.Name {
+	case TraceFieldTraceID, TraceFieldName, TraceFieldInput, TraceFieldOutput:
+		return TypeString
+	}
+	return TypeNumber
+}
+
+// SessionColumn names a field of a session in the session-level language
+// of the Sessions table. Attribute paths in that language read the root
+// span of the session's first trace.
+type SessionColumn struct {
+	Name SessionField
+}
+
+// SessionField is a field of a session that a session condition may name.
+type SessionField string
+
+// The session fields of the filter language. AnyInput and AnyOutput are
+// the inputs and outputs of all the session's root spans: "'x' in
+// any_input" holds when one of them contains x.
+const (
+	SessionFieldSessionID          SessionField = "session_id"
+	SessionFieldUserID             SessionField = "user.id"
+	SessionFieldStartTime          SessionField = "start_time"
+	SessionFieldEndTime            SessionField = "end_time"
+	SessionFieldDurationMS         SessionField = "duration_ms"
+	SessionFieldNumTraces          SessionField = "num_traces"
+	SessionFieldNumTracesWithError SessionField = "num_traces_with_error"
+	SessionFieldTokenCountTotal    SessionField = "token_count_total"
+	SessionFieldTotalCost          SessionField = "total_cost"
+	SessionFieldAnyInput           SessionField = "any_input"
+	SessionFieldAnyOutput          SessionField = "any_output"
+)
+
+// Type implements Expr.
+func (c SessionColumn) Type() ExprType {
+	switch c.Name {
+	case SessionFieldSessionID, SessionFieldUserID, SessionFieldAnyInput, SessionFieldAnyOutput:
+		return TypeString
+	}
+	return TypeNumber
+}
+
+// ConditionLevel is what a condition filters: spans, traces or sessions.
+type ConditionLevel int
+
+// Condition levels.
+const (
+	LevelSpan ConditionLevel = iota
+	LevelTrace
+	LevelSession
+)
+
+// Quantifier applies a condition or a value to every span of a trace or
+// session, or every trace of a session: any(...), all(...), max(...),
+// min(...), sum(...) over "for span in spans" or "for trace in traces",
+// keeping only the items for which Where holds when it is set.
+type Quantifier struct {
+	Op    string         // any, all, max, min, sum
+	Over  ConditionLevel // LevelSpan or LevelTrace
+	Body  Expr
+	Where Expr // optional
+}
+
+// Type implements Expr.
+func (q Quantifier) Type() ExprType {
+	if q.Op == "any" || q.Op == "all" {
+		return TypeBool
+	}
+	return TypeNumber
 }

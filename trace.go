@@ -32,6 +32,9 @@ type TraceFilter struct {
 	// the order. Ties go by row id, in the same direction.
 	ByLatency bool
 	Ascending bool
+	// Condition, when non-nil, keeps traces for which it holds: a
+	// trace-level condition.
+	Condition Expr
 	// Cursor, when non-zero, keeps traces whose row id is at most (or, when
 	// Ascending, at least) Cursor.
 	Cursor int64
@@ -43,6 +46,9 @@ type TraceFilter struct {
 type SessionFilter struct {
 	ProjectID int64
 	Ascending bool
+	// Condition, when non-nil, keeps sessions for which it holds: a
+	// session-level condition.
+	Condition Expr
 	// Cursor, when non-zero, keeps sessions whose row id is at least (or,
 	// descending, at most) Cursor.
 	Cursor int64

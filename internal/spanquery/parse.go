@@ -79,6 +79,7 @@ func (n binNode) at() int   { return n.pos }
 func (n boolNode) at() int  { return n.pos }
 func (n cmpNode) at() int   { return n.pos }
 func (n seqNode) at() int   { return n.pos }
+func (n genNode) at() int   { return n.pos }
 
 // maxDepth bounds nesting, so that a hostile condition cannot exhaust the
 // stack.
@@ -390,7 +391,7 @@ func (p *parser) postfix() (node, error) {
 			if err := p.enter(); err != nil {
 				return nil, err
 			}
-			args, err := p.items(")")
+			args, err := p.callArgs()
 			p.leave()
 			if err != nil {
 				return nil, err
@@ -431,6 +432,60 @@ func (p *parser) subscript() (node, error) {
 		s.elts = append(s.elts, n)
 	}
 	return s, nil
+}
+
+// callArgs reads a call's arguments up to ")": expressions, or a single
+// generator such as any(span.latency_ms > 1000 for span in spans).
+func (p *parser) callArgs() ([]node, error) {
+	if p.isOp(")") {
+		p.next()
+		return nil, nil
+	}
+	first, err := p.boolOp("or")
+	if err != nil {
+		return nil, err
+	}
+	if !p.isKeyword("for") {
+		if p.isOp(")") {
+			p.next()
+			return []node{first}, nil
+		}
+		if err := p.expect(","); err != nil {
+			return nil, err
+		}
+		rest, err := p.items(")")
+		if err != nil {
+			return nil, err
+		}
+		return append([]node{first}, rest...), nil
+	}
+	p.next() // for
+	v := p.next()
+	if v.kind != tokName {
+		return nil, p.unexpected(v)
+	}
+	if !p.isKeyword("in") {
+		return nil, p.unexpected(p.peek())
+	}
+	p.next()
+	iter, err := p.postfix()
+	if err != nil {
+		return nil, err
+	}
+	g := genNode{elt: first, name: v.text, iter: iter, pos: first.at()}
+	if p.isKeyword("if") {
+		p.next()
+		if g.cond, err = p.boolOp("or"); err != nil {
+			return nil, err
+		}
+	}
+	if p.isKeyword("for") {
+		return nil, &Error{Pos: p.peek().pos, Msg: "only one 'for' is allowed in a quantifier", Token: "for"}
+	}
+	if err := p.expect(")"); err != nil {
+		return nil, err
+	}
+	return []node{g}, nil
 }
 
 // items reads comma-separated expressions up to close, consuming it.
@@ -519,4 +574,11 @@ func (p *parser) atom() (node, error) {
 		}
 	}
 	return nil, p.unexpected(t)
+}
+
+// genNode is a generator argument: elt for name in iter [if cond].
+type genNode struct {
+	elt, iter, cond node
+	name            string
+	pos             int
 }

@@ -41,11 +41,33 @@ func (e *Error) Error() string {
 
 // Parse reads a span condition.
 func Parse(condition string) (ember.Expr, error) {
+	return parseAt(condition, ember.LevelSpan)
+}
+
+// ParseTrace reads a trace condition, the language of the Traces table:
+// trace fields (latency_ms, num_spans, error_count, token_count_total,
+// total_cost, ...), the root span's attributes (metadata['k'], user.id),
+// 'x' in input, trace_annotations[...], and quantifiers over the trace's
+// spans: any(span.span_kind == 'LLM' for span in spans),
+// max(span.latency_ms for span in spans) > 5000.
+func ParseTrace(condition string) (ember.Expr, error) {
+	return parseAt(condition, ember.LevelTrace)
+}
+
+// ParseSession reads a session condition, the language of the Sessions
+// table: session fields (num_traces, duration_ms, token_count_total, ...),
+// 'x' in any_input, user.id, session_annotations[...], and quantifiers
+// over the session's traces and spans.
+func ParseSession(condition string) (ember.Expr, error) {
+	return parseAt(condition, ember.LevelSession)
+}
+
+func parseAt(condition string, level ember.ConditionLevel) (ember.Expr, error) {
 	n, err := parse(condition)
 	if err != nil {
 		return nil, err
 	}
-	r := resolver{}
+	r := resolver{level: level}
 	e, err := r.expr(n)
 	if err != nil {
 		return nil, err
@@ -53,7 +75,52 @@ func Parse(condition string) (ember.Expr, error) {
 	return r.condition(e, n)
 }
 
-type resolver struct{}
+// resolver turns syntax into a typed condition at one level; inside a
+// quantifier, names that start with its variable are read at the level it
+// ranges over.
+type resolver struct {
+	level   ember.ConditionLevel
+	loopVar string
+	loopAt  ember.ConditionLevel
+}
+
+// The trace and session fields, by name.
+var traceColumns = map[string]ember.TraceField{
+	"trace_id": ember.TraceFieldTraceID, "start_time": ember.TraceFieldStartTime, "end_time": ember.TraceFieldEndTime,
+	"latency_ms": ember.TraceFieldLatencyMS, "num_spans": ember.TraceFieldNumSpans, "error_count": ember.TraceFieldErrorCount,
+	"token_count_prompt": ember.TraceFieldTokenCountPrompt, "token_count_completion": ember.TraceFieldTokenCountCompletion,
+	"token_count_total": ember.TraceFieldTokenCountTotal, "total_cost": ember.TraceFieldTotalCost,
+	"tool_span_count": ember.TraceFieldToolSpanCount, "llm_span_count": ember.TraceFieldLLMSpanCount,
+	"name": ember.TraceFieldName, "input": ember.TraceFieldInput, "output": ember.TraceFieldOutput,
+}
+
+var sessionColumns = map[string]ember.SessionField{
+	"session_id": ember.SessionFieldSessionID, "user.id": ember.SessionFieldUserID,
+	"start_time": ember.SessionFieldStartTime, "end_time": ember.SessionFieldEndTime, "duration_ms": ember.SessionFieldDurationMS,
+	"num_traces": ember.SessionFieldNumTraces, "num_traces_with_error": ember.SessionFieldNumTracesWithError,
+	"token_count_total": ember.SessionFieldTokenCountTotal, "total_cost": ember.SessionFieldTotalCost,
+	"any_input": ember.SessionFieldAnyInput, "any_output": ember.SessionFieldAnyOutput,
+}
+
+// levelNames are the names of a level, for suggestions.
+func levelNames(level ember.ConditionLevel) []string {
+	var names []string
+	switch level {
+	case ember.LevelTrace:
+		names = []string{"trace_annotations", "metadata", "attributes", "spans"}
+		for n := range traceColumns {
+			names = append(names, n)
+		}
+	case ember.LevelSession:
+		names = []string{"session_annotations", "metadata", "attributes", "spans", "traces"}
+		for n := range sessionColumns {
+			names = append(names, n)
+		}
+	default:
+		names = knownNames
+	}
+	return names
+}
 
 // condition makes e the whole condition: it must be true or false.
 func (r *resolver) condition(e ember.Expr, n node) (ember.Expr, error) {
@@ -108,9 +175,10 @@ var knownNames = func() []string {
 }()
 
 var annotationBases = map[string]ember.AnnotationTarget{
-	"evals":             ember.AnnotatesSpan,
-	"annotations":       ember.AnnotatesSpan,
-	"trace_annotations": ember.AnnotatesTrace,
+	"evals":               ember.AnnotatesSpan,
+	"annotations":         ember.AnnotatesSpan,
+	"trace_annotations":   ember.AnnotatesTrace,
+	"session_annotations": ember.AnnotatesSession,
 }
 
 func (r *resolver) expr(n node) (ember.Expr, error) {
@@ -166,6 +234,33 @@ func parseNumber(n numNode) (ember.Expr, error) {
 // reference resolves a name, a dotted name or a subscript: a span field,
 // an annotation term or an attribute path.
 func (r *resolver) reference(n node) (ember.Expr, error) {
+	if r.loopVar != "" {
+		if inner, ok := stripLoopVar(n, r.loopVar); ok {
+			if inner == nil {
+				return nil, &Error{Pos: n.at(), Msg: fmt.Sprintf("'%s' alone is not a value; name a field, e.g. %s.latency_ms", r.loopVar, r.loopVar), Token: r.loopVar}
+			}
+			sub := resolver{level: r.loopAt}
+			return sub.reference(inner)
+		}
+	}
+	if dotted, ok := dottedName(n); ok {
+		switch r.level {
+		case ember.LevelTrace:
+			if f, ok := traceColumns[dotted]; ok {
+				return ember.TraceColumn{Name: f}, nil
+			}
+		case ember.LevelSession:
+			if f, ok := sessionColumns[dotted]; ok {
+				return ember.SessionColumn{Name: f}, nil
+			}
+		}
+		if r.level != ember.LevelSpan {
+			switch dotted {
+			case "spans", "traces", "span", "trace":
+				return nil, &Error{Pos: n.at(), Msg: fmt.Sprintf("'%s' can only be used in a quantifier, e.g. any(span.span_kind == 'LLM' for span in spans)", dotted), Token: dotted}
+			}
+		}
+	}
 	// Annotation terms: evals['x'], evals['x'].label.
 	if a, ok := n.(attrNode); ok {
 		if term, ok, err := annotationTerm(a.x); ok || err != nil {
@@ -185,7 +280,7 @@ func (r *resolver) reference(n node) (ember.Expr, error) {
 	}
 	// A dotted name made only of names is looked up whole first.
 	if dotted, ok := dottedName(n); ok {
-		if col, ok := reservedColumns[dotted]; ok {
+		if col, ok := reservedColumns[dotted]; ok && r.level == ember.LevelSpan {
 			return ember.Column{Name: col}, nil
 		}
 		first, _, _ := strings.Cut(dotted, ".")
@@ -201,7 +296,7 @@ func (r *resolver) reference(n node) (ember.Expr, error) {
 			return nil, &Error{Pos: n.at(), Msg: fmt.Sprintf("%s needs an annotation name, e.g. %s['correctness'].label", dotted, dotted), Token: dotted}
 		}
 		if !strings.Contains(dotted, ".") && dotted != "metadata" {
-			if s := suggest(dotted, knownNames); s != "" {
+			if s := suggest(dotted, levelNames(r.level)); s != "" {
 				return nil, &Error{Pos: n.at(), Msg: fmt.Sprintf("unknown name '%s'", dotted), Token: dotted, Suggestion: s}
 			}
 		}
@@ -313,6 +408,11 @@ func (r *resolver) call(n callNode) (ember.Expr, error) {
 	fn, ok := n.fn.(nameNode)
 	if !ok {
 		return nil, &Error{Pos: n.pos, Msg: "only str(), int() and float() can be called"}
+	}
+	if len(n.args) == 1 {
+		if g, ok := n.args[0].(genNode); ok {
+			return r.quantifier(fn, g)
+		}
 	}
 	var to ember.ExprType
 	switch fn.name {
@@ -634,7 +734,7 @@ func (r *resolver) isNull(x ember.Expr, n node, negate bool) (ember.Expr, error)
 			return nil, &Error{Pos: n.at(), Msg: "the whole attributes object is never None"}
 		}
 		return ember.IsNull{X: x, Negate: negate}, nil
-	case ember.Column, ember.AnnotationTerm, ember.Cast, ember.Arith:
+	case ember.Column, ember.TraceColumn, ember.SessionColumn, ember.Quantifier, ember.AnnotationTerm, ember.Cast, ember.Arith:
 		return ember.IsNull{X: x, Negate: negate}, nil
 	case ember.Literal:
 		if (x.Value == nil) != negate {
@@ -713,8 +813,22 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:0
 // timeLiterals reads a string compared with start_time or end_time as a
 // time, in the Unix nanoseconds those columns hold.
 func timeLiterals(col, other ember.Expr, otherNode node) (ember.Expr, ember.Expr, error) {
-	c, ok := col.(ember.Column)
-	if !ok || (c.Name != ember.ColumnStartTime && c.Name != ember.ColumnEndTime) {
+	var name string
+	switch c := col.(type) {
+	case ember.Column:
+		if c.Name == ember.ColumnStartTime || c.Name == ember.ColumnEndTime {
+			name = string(c.Name)
+		}
+	case ember.TraceColumn:
+		if c.Name == ember.TraceFieldStartTime || c.Name == ember.TraceFieldEndTime {
+			name = string(c.Name)
+		}
+	case ember.SessionColumn:
+		if c.Name == ember.SessionFieldStartTime || c.Name == ember.SessionFieldEndTime {
+			name = string(c.Name)
+		}
+	}
+	if name == "" {
 		return col, other, nil
 	}
 	lit, ok := other.(ember.Literal)
@@ -730,5 +844,84 @@ func timeLiterals(col, other ember.Expr, otherNode node) (ember.Expr, ember.Expr
 			return col, ember.Literal{Value: t.UnixNano()}, nil
 		}
 	}
-	return nil, nil, &Error{Pos: otherNode.at(), Msg: fmt.Sprintf("%s compares with a time with its offset, e.g. '2026-01-02T15:04:05+00:00'", c.Name), Token: s}
+	return nil, nil, &Error{Pos: otherNode.at(), Msg: fmt.Sprintf("%s compares with a time with its offset, e.g. '2026-01-02T15:04:05+00:00'", name), Token: s}
+}
+
+// quantifier resolves any/all/max/min/sum over a trace's or session's
+// spans, or a session's traces.
+func (r *resolver) quantifier(fn nameNode, g genNode) (ember.Expr, error) {
+	switch fn.name {
+	case "any", "all", "max", "min", "sum":
+	default:
+		return nil, &Error{Pos: fn.pos, Msg: fmt.Sprintf("%s() cannot take a generator: use any, all, max, min or sum", fn.name), Token: fn.name, Suggestion: suggest(fn.name, []string{"any", "all", "max", "min", "sum"})}
+	}
+	if r.level == ember.LevelSpan {
+		return nil, &Error{Pos: fn.pos, Msg: "quantifiers belong to trace and session conditions", Token: fn.name}
+	}
+	if r.loopVar != "" {
+		return nil, &Error{Pos: fn.pos, Msg: "quantifiers cannot be nested", Token: fn.name}
+	}
+	iter, ok := g.iter.(nameNode)
+	var over ember.ConditionLevel
+	switch {
+	case ok && iter.name == "spans":
+		over = ember.LevelSpan
+	case ok && iter.name == "traces" && r.level == ember.LevelSession:
+		over = ember.LevelTrace
+	default:
+		want := "spans"
+		if r.level == ember.LevelSession {
+			want = "spans or traces"
+		}
+		return nil, &Error{Pos: g.iter.at(), Msg: "a quantifier ranges over " + want}
+	}
+	inner := resolver{level: r.level, loopVar: g.name, loopAt: over}
+	body, err := inner.expr(g.elt)
+	if err != nil {
+		return nil, err
+	}
+	q := ember.Quantifier{Op: fn.name, Over: over}
+	if fn.name == "any" || fn.name == "all" {
+		if q.Body, err = inner.condition(body, g.elt); err != nil {
+			return nil, err
+		}
+	} else if q.Body, err = inner.asNumber(body, g.elt); err != nil {
+		return nil, err
+	}
+	if g.cond != nil {
+		where, err := inner.expr(g.cond)
+		if err != nil {
+			return nil, err
+		}
+		if q.Where, err = inner.condition(where, g.cond); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+// stripLoopVar rewrites span.x.y (for the loop variable span) as x.y; ok
+// is false when n does not start with the variable, and the node is nil
+// when n is the bare variable.
+func stripLoopVar(n node, v string) (node, bool) {
+	switch x := n.(type) {
+	case nameNode:
+		return nil, x.name == v
+	case attrNode:
+		if base, ok := x.x.(nameNode); ok && base.name == v {
+			return nameNode{name: x.name, pos: x.pos}, true
+		}
+		inner, ok := stripLoopVar(x.x, v)
+		if !ok || inner == nil {
+			return nil, ok
+		}
+		return attrNode{x: inner, name: x.name, pos: x.pos}, true
+	case indexNode:
+		inner, ok := stripLoopVar(x.x, v)
+		if !ok || inner == nil {
+			return nil, ok
+		}
+		return indexNode{x: inner, key: x.key, pos: x.pos}, true
+	}
+	return nil, false
 }

@@ -11,13 +11,69 @@ import (
 // joined with its trace t. Only fixed SQL text is written: names map to
 // columns, and every literal and attribute path is bound through arg.
 func (db *DB) compileCondition(e ember.Expr, arg func(any) string) (string, error) {
-	c := conditionCompiler{d: db.dialect, arg: arg}
+	c := conditionCompiler{d: db.dialect, arg: arg, level: ember.LevelSpan}
+	return c.expr(e)
+}
+
+// compileTraceCondition turns a trace condition into SQL over the traces
+// row t.
+func (db *DB) compileTraceCondition(e ember.Expr, arg func(any) string) (string, error) {
+	c := conditionCompiler{d: db.dialect, arg: arg, level: ember.LevelTrace}
+	return c.expr(e)
+}
+
+// compileSessionCondition turns a session condition into SQL over the
+// project_sessions row ps.
+func (db *DB) compileSessionCondition(e ember.Expr, arg func(any) string) (string, error) {
+	c := conditionCompiler{d: db.dialect, arg: arg, level: ember.LevelSession}
 	return c.expr(e)
 }
 
 type conditionCompiler struct {
-	d   Dialect
-	arg func(any) string
+	d     Dialect
+	arg   func(any) string
+	level ember.ConditionLevel // what the row in scope is: s, t or ps
+}
+
+// traceColumnSQL maps trace fields to SQL over the trace t.
+var traceColumnSQL = map[ember.TraceField]string{
+	ember.TraceFieldTraceID:              "t.trace_id",
+	ember.TraceFieldStartTime:            "t.start_time",
+	ember.TraceFieldEndTime:              "t.end_time",
+	ember.TraceFieldLatencyMS:            "((t.end_time - t.start_time) / 1000000.0)",
+	ember.TraceFieldNumSpans:             "(SELECT COUNT(*) FROM spans x WHERE x.trace_rowid = t.id)",
+	ember.TraceFieldErrorCount:           "(SELECT COUNT(*) FROM spans x WHERE x.trace_rowid = t.id AND x.status_code = 'ERROR')",
+	ember.TraceFieldTokenCountPrompt:     "(SELECT COALESCE(SUM(x.llm_token_count_prompt), 0) FROM spans x WHERE x.trace_rowid = t.id)",
+	ember.TraceFieldTokenCountCompletion: "(SELECT COALESCE(SUM(x.llm_token_count_completion), 0) FROM spans x WHERE x.trace_rowid = t.id)",
+	ember.TraceFieldTokenCountTotal:      "(SELECT COALESCE(SUM(COALESCE(x.llm_token_count_prompt, 0) + COALESCE(x.llm_token_count_completion, 0)), 0) FROM spans x WHERE x.trace_rowid = t.id)",
+	ember.TraceFieldTotalCost:            "(SELECT COALESCE(SUM(x.total_cost), 0) FROM span_costs x WHERE x.trace_rowid = t.id)",
+	ember.TraceFieldToolSpanCount:        "(SELECT COUNT(*) FROM spans x WHERE x.trace_rowid = t.id AND x.span_kind = 'TOOL')",
+	ember.TraceFieldLLMSpanCount:         "(SELECT COUNT(*) FROM spans x WHERE x.trace_rowid = t.id AND x.span_kind = 'LLM')",
+}
+
+// traceRoot reads expr over the trace's root span r (its first, should a
+// trace have several).
+const traceRoot = "(SELECT %s FROM spans r WHERE r.trace_rowid = t.id AND r.parent_id IS NULL ORDER BY r.start_time, r.id LIMIT 1)"
+
+// sessionRoot reads expr over the root span r of the session's first trace.
+const sessionRoot = "(SELECT %s FROM spans r JOIN traces x ON x.id = r.trace_rowid WHERE x.project_session_id = ps.id AND r.parent_id IS NULL ORDER BY r.start_time, r.id LIMIT 1)"
+
+var sessionColumnSQL = map[ember.SessionField]string{
+	ember.SessionFieldSessionID:          "ps.session_id",
+	ember.SessionFieldUserID:             "ps.user_id",
+	ember.SessionFieldStartTime:          "ps.start_time",
+	ember.SessionFieldEndTime:            "ps.end_time",
+	ember.SessionFieldDurationMS:         "((ps.end_time - ps.start_time) / 1000000.0)",
+	ember.SessionFieldNumTraces:          "(SELECT COUNT(*) FROM traces x WHERE x.project_session_id = ps.id)",
+	ember.SessionFieldNumTracesWithError: "(SELECT COUNT(*) FROM traces x WHERE x.project_session_id = ps.id AND EXISTS (SELECT 1 FROM spans y WHERE y.trace_rowid = x.id AND y.status_code = 'ERROR'))",
+	ember.SessionFieldTokenCountTotal:    "(SELECT COALESCE(SUM(COALESCE(y.llm_token_count_prompt, 0) + COALESCE(y.llm_token_count_completion, 0)), 0) FROM spans y JOIN traces x ON x.id = y.trace_rowid WHERE x.project_session_id = ps.id)",
+	ember.SessionFieldTotalCost:          "(SELECT COALESCE(SUM(y.total_cost), 0) FROM span_costs y JOIN traces x ON x.id = y.trace_rowid WHERE x.project_session_id = ps.id)",
+}
+
+// rootValue reads a root span's input.value or output.value.
+func (c *conditionCompiler) rootValue(template, key string) string {
+	path := []ember.PathSegment{{Key: key}, {Key: "value"}}
+	return fmt.Sprintf(template, c.d.JSONValue("r.attributes", path, ember.TypeString, c.arg))
 }
 
 // spanColumns maps the filter language's span fields to SQL.
@@ -42,8 +98,15 @@ var comparisonOps = map[string]string{"==": "=", "!=": "<>", "<": "<", "<=": "<=
 func (c *conditionCompiler) expr(e ember.Expr) (string, error) {
 	switch e := e.(type) {
 	case ember.Literal:
-		if e.Value == nil {
+		switch e.Value.(type) {
+		case nil:
 			return "NULL", nil
+		case int64:
+			// Typed, so that an engine can place a number where nothing
+			// else tells its type, as in SUM(1).
+			return "CAST(" + c.arg(e.Value) + " AS BIGINT)", nil
+		case float64:
+			return "CAST(" + c.arg(e.Value) + " AS DOUBLE PRECISION)", nil
 		}
 		return c.arg(e.Value), nil
 	case ember.Column:
@@ -56,7 +119,35 @@ func (c *conditionCompiler) expr(e ember.Expr) (string, error) {
 		if e.Whole {
 			return "", ember.Errorf(ember.EUNPROCESSABLE, "the whole attributes object cannot be compared")
 		}
+		switch c.level {
+		case ember.LevelTrace:
+			return fmt.Sprintf(traceRoot, c.d.JSONValue("r.attributes", e.Path, e.As, c.arg)), nil
+		case ember.LevelSession:
+			return fmt.Sprintf(sessionRoot, c.d.JSONValue("r.attributes", e.Path, e.As, c.arg)), nil
+		}
 		return c.d.JSONValue("s.attributes", e.Path, e.As, c.arg), nil
+	case ember.TraceColumn:
+		switch e.Name {
+		case ember.TraceFieldName:
+			return fmt.Sprintf(traceRoot, "r.name"), nil
+		case ember.TraceFieldInput:
+			return c.rootValue(traceRoot, "input"), nil
+		case ember.TraceFieldOutput:
+			return c.rootValue(traceRoot, "output"), nil
+		}
+		col, ok := traceColumnSQL[e.Name]
+		if !ok {
+			return "", fmt.Errorf("compile condition: unknown trace field %q", e.Name)
+		}
+		return col, nil
+	case ember.SessionColumn:
+		col, ok := sessionColumnSQL[e.Name]
+		if !ok {
+			return "", ember.Errorf(ember.EUNPROCESSABLE, "%s can only be searched: 'text' in %s", e.Name, e.Name)
+		}
+		return col, nil
+	case ember.Quantifier:
+		return c.quantifier(e)
 	case ember.Compare:
 		op, ok := comparisonOps[e.Op]
 		if !ok {
@@ -108,6 +199,14 @@ func (c *conditionCompiler) expr(e ember.Expr) (string, error) {
 		n, err := c.expr(e.Needle)
 		if err != nil {
 			return "", err
+		}
+		if col, ok := e.Haystack.(ember.SessionColumn); ok && (col.Name == ember.SessionFieldAnyInput || col.Name == ember.SessionFieldAnyOutput) {
+			key := "input"
+			if col.Name == ember.SessionFieldAnyOutput {
+				key = "output"
+			}
+			value := c.d.JSONValue("r.attributes", []ember.PathSegment{{Key: key}, {Key: "value"}}, ember.TypeString, c.arg)
+			return "(EXISTS (SELECT 1 FROM spans r JOIN traces x ON x.id = r.trace_rowid WHERE x.project_session_id = ps.id AND r.parent_id IS NULL AND " + c.d.ContainsFold(value, n) + "))", nil
 		}
 		h, err := c.expr(e.Haystack)
 		if err != nil {
@@ -268,14 +367,57 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// ConditionSQL returns the SQL and parameters a span condition compiles
-// to, for tests and for explaining a slow query.
-func (db *DB) ConditionSQL(e ember.Expr) (string, []any, error) {
+// ConditionSQL returns the SQL and parameters a condition of the given
+// level compiles to, for tests and for explaining a slow query.
+func (db *DB) ConditionSQL(level ember.ConditionLevel, e ember.Expr) (string, []any, error) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	sql, err := db.compileCondition(e, arg)
+	c := conditionCompiler{d: db.dialect, arg: arg, level: level}
+	sql, err := c.expr(e)
 	return sql, args, err
+}
+
+// quantifier compiles any/all/max/min/sum over the spans of the trace (or
+// session) in scope, or the traces of the session in scope, as a
+// correlated subquery.
+func (c *conditionCompiler) quantifier(q ember.Quantifier) (string, error) {
+	var from string
+	switch {
+	case c.level == ember.LevelTrace && q.Over == ember.LevelSpan:
+		from = "FROM spans s WHERE s.trace_rowid = t.id"
+	case c.level == ember.LevelSession && q.Over == ember.LevelSpan:
+		from = "FROM spans s JOIN traces t ON t.id = s.trace_rowid WHERE t.project_session_id = ps.id"
+	case c.level == ember.LevelSession && q.Over == ember.LevelTrace:
+		from = "FROM traces t WHERE t.project_session_id = ps.id"
+	default:
+		return "", ember.Errorf(ember.EUNPROCESSABLE, "this quantifier does not apply here")
+	}
+	inner := conditionCompiler{d: c.d, arg: c.arg, level: q.Over}
+	body, err := inner.expr(q.Body)
+	if err != nil {
+		return "", err
+	}
+	if q.Where != nil {
+		where, err := inner.expr(q.Where)
+		if err != nil {
+			return "", err
+		}
+		from += " AND " + where
+	}
+	switch q.Op {
+	case "any":
+		return "(EXISTS (SELECT 1 " + from + " AND " + body + "))", nil
+	case "all":
+		return "(NOT EXISTS (SELECT 1 " + from + " AND (CASE WHEN " + body + " THEN 0 ELSE 1 END) = 1))", nil
+	case "max":
+		return "(SELECT MAX(" + body + ") " + from + ")", nil
+	case "min":
+		return "(SELECT MIN(" + body + ") " + from + ")", nil
+	case "sum":
+		return "(SELECT COALESCE(SUM(" + body + "), 0) " + from + ")", nil
+	}
+	return "", fmt.Errorf("compile condition: unknown quantifier %q", q.Op)
 }

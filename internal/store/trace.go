@@ -115,13 +115,23 @@ func (db *DB) FindSessions(ctx context.Context, filter ember.SessionFilter) ([]*
 	if filter.Ascending {
 		dir, cmp = "ASC", ">="
 	}
-	q := `SELECT ` + sessionColumns + ` FROM project_sessions WHERE project_id = $1`
+	q := `SELECT ` + sessionColumns + ` FROM project_sessions ps WHERE ps.project_id = $1`
 	args := []any{filter.ProjectID}
 	if filter.Cursor > 0 {
 		args = append(args, filter.Cursor)
-		q += fmt.Sprintf(` AND id %s $%d`, cmp, len(args))
+		q += fmt.Sprintf(` AND ps.id %s $%d`, cmp, len(args))
 	}
-	q += ` ORDER BY id ` + dir
+	if filter.Condition != nil {
+		sql, err := db.compileSessionCondition(filter.Condition, func(v any) string {
+			args = append(args, v)
+			return fmt.Sprintf("$%d", len(args))
+		})
+		if err != nil {
+			return nil, err
+		}
+		q += " AND " + sql
+	}
+	q += ` ORDER BY ps.id ` + dir
 	if filter.Limit > 0 {
 		args = append(args, filter.Limit)
 		q += fmt.Sprintf(` LIMIT $%d`, len(args))
@@ -240,6 +250,13 @@ func (db *DB) FindTraces(ctx context.Context, filter ember.TraceFilter) ([]*embe
 			return nil, nil
 		}
 		where = append(where, "("+strings.Join(alts, " OR ")+")")
+	}
+	if filter.Condition != nil {
+		sql, err := db.compileTraceCondition(filter.Condition, arg)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, sql)
 	}
 	dir, cmp := "DESC", "<="
 	if filter.Ascending {

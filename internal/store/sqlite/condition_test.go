@@ -18,9 +18,11 @@ import (
 var sqlWords = map[string]bool{}
 
 func init() {
-	for _, w := range strings.Fields(`AND OR NOT IN IS NULL CASE WHEN THEN ELSE END CAST AS TEXT INTEGER NULLIF EXISTS SELECT FROM WHERE
+	for _, w := range strings.Fields(`AND OR NOT IN IS NULL CASE WHEN THEN ELSE END CAST AS TEXT INTEGER BIGINT DOUBLE PRECISION NULLIF EXISTS SELECT FROM WHERE
 		s t p spans span_id parent_id trace_id name span_kind status_code status_message start_time end_time attributes
-		cumulative_llm_token_count_prompt cumulative_llm_token_count_completion json_type json_extract instr lower`) {
+		cumulative_llm_token_count_prompt cumulative_llm_token_count_completion json_type json_extract instr lower
+		COUNT SUM MAX MIN COALESCE ORDER BY LIMIT JOIN ON x y r ps id traces span_costs trace_rowid project_session_id
+		total_cost llm_token_count_prompt llm_token_count_completion user_id session_id`) {
 		sqlWords[w] = true
 	}
 }
@@ -29,7 +31,7 @@ var (
 	sqlString         = regexp.MustCompile(`'[^']*'`)
 	sqlWord           = regexp.MustCompile(`[A-Za-z_][A-Za-z_0-9]*`)
 	sqlOther          = regexp.MustCompile(`^[\s().,=<>!+\-*/|$0-9]*$`)
-	allowedSQLStrings = map[string]bool{"'true'": true, "'false'": true, "'null'": true, "'integer'": true, "'real'": true}
+	allowedSQLStrings = map[string]bool{"'true'": true, "'false'": true, "'null'": true, "'integer'": true, "'real'": true, "'ERROR'": true, "'TOOL'": true, "'LLM'": true}
 )
 
 // FuzzCondition parses arbitrary conditions and runs those that parse: no
@@ -50,8 +52,33 @@ func FuzzCondition(f *testing.F) {
 	}
 	f.Cleanup(func() { db.Close() })
 	project := int64(1)
+	for _, seed := range []string{
+		"\x01any(span.latency_ms > 1 for span in spans)", "\x01max(span.x for span in spans if span.y) > num_spans",
+		"\x02'a' in any_input and all(trace.error_count == 0 for trace in traces)", "\x02sum(1 for span in spans) > 2",
+	} {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, condition string) {
-		cond, err := spanquery.Parse(condition)
+		// A leading \x01 or \x02 picks the trace or session language.
+		level := ember.LevelSpan
+		parse, find := spanquery.Parse, func(cond ember.Expr) error {
+			_, err := db.FindSpans(context.Background(), ember.SpanFilter{ProjectID: &project, Condition: cond, Limit: 10})
+			return err
+		}
+		if strings.HasPrefix(condition, "\x01") {
+			condition, parse, level = condition[1:], spanquery.ParseTrace, ember.LevelTrace
+			find = func(cond ember.Expr) error {
+				_, err := db.FindTraces(context.Background(), ember.TraceFilter{ProjectID: project, Condition: cond, Limit: 10})
+				return err
+			}
+		} else if strings.HasPrefix(condition, "\x02") {
+			condition, parse, level = condition[1:], spanquery.ParseSession, ember.LevelSession
+			find = func(cond ember.Expr) error {
+				_, err := db.FindSessions(context.Background(), ember.SessionFilter{ProjectID: project, Condition: cond, Limit: 10})
+				return err
+			}
+		}
+		cond, err := parse(condition)
 		if err != nil {
 			var perr *spanquery.Error
 			if !errorAs(err, &perr) {
@@ -59,7 +86,7 @@ func FuzzCondition(f *testing.F) {
 			}
 			return
 		}
-		sql, _, err := db.ConditionSQL(cond)
+		sql, _, err := db.ConditionSQL(level, cond)
 		if err != nil {
 			if ember.ErrorCode(err) != ember.EUNPROCESSABLE {
 				t.Fatalf("%q: compile: %v", condition, err)
@@ -81,7 +108,7 @@ func FuzzCondition(f *testing.F) {
 		if !sqlOther.MatchString(rest) {
 			t.Fatalf("%q: SQL holds unexpected characters: %s", condition, sql)
 		}
-		if _, err := db.FindSpans(context.Background(), ember.SpanFilter{ProjectID: &project, Condition: cond, Limit: 10}); err != nil {
+		if err := find(cond); err != nil && ember.ErrorCode(err) != ember.EUNPROCESSABLE {
 			t.Fatalf("%q: %v\n%s", condition, err, sql)
 		}
 	})

@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -64,6 +63,14 @@ func conditionFixture(t *testing.T, db interface {
 			s.StartTime = base.Add(time.Duration(i) * time.Minute)
 			s.EndTime = s.StartTime.Add(d.latency)
 			s.Attributes = raw
+			switch d.id {
+			case "a1":
+				s.SessionID, s.UserID = "s1", "u1"
+			case "c1":
+				s.SessionID = "s1"
+			case "b1":
+				s.SessionID = "s2"
+			}
 			if d.kind == ember.SpanKindLLM {
 				s.HasTokenCounts, s.LLMTokenCountPrompt, s.LLMTokenCountCompletion = true, d.prompt, d.completion
 			}
@@ -209,5 +216,107 @@ func testConditions(t *testing.T, open Opener) {
 	if len(conditionCases) < 80 {
 		t.Errorf("only %d conditions", len(conditionCases))
 	}
-	_ = fmt.Sprint()
+}
+
+// traceConditionCases are trace conditions with the traces of
+// conditionFixture they select.
+var traceConditionCases = []struct{ condition, want string }{
+	{`num_spans == 4`, "ta"},
+	{`error_count > 0`, "ta tc"},
+	{`token_count_total > 1000`, "tb"},
+	{`token_count_prompt == 100 and token_count_completion == 50`, "ta"},
+	{`latency_ms < 5000`, "tc"},
+	{`tool_span_count >= 1`, "ta"},
+	{`llm_span_count == 1`, "ta tb tc"},
+	{`any(span.span_kind == 'LLM' for span in spans)`, "ta tb tc"},
+	{`any(span.status_code == 'ERROR' and span.span_kind == 'TOOL' for span in spans)`, "ta"},
+	{`all(span.status_code != 'ERROR' for span in spans)`, "tb"},
+	{`not any(span.status_code == 'ERROR' for span in spans)`, "tb"},
+	{`max(span.latency_ms for span in spans) > 2000`, "ta tc"},
+	{`min(span.latency_ms for span in spans) < 100`, "tb"},
+	{`sum(span.llm.token_count.prompt for span in spans if span.span_kind == 'LLM') >= 1000`, "tb"},
+	{`sum(1 for span in spans if span.span_kind == 'LLM') == 1 and num_spans > 1`, "ta tb"},
+	{`any(span.llm.model_name in ('gpt-4o', 'gpt-4') for span in spans)`, "ta tc"},
+	{`any('refund' in span.input.value for span in spans)`, "ta"},
+	{`any(span.metadata['tier'] == 'bronze' for span in spans)`, "tb"},
+	{`'refund' in input`, "ta"},
+	{`'café' in output`, "tc"},
+	{`metadata['tier'] == 'gold'`, "ta tc"},
+	{`user.id == 'u1'`, "ta"},
+	{`name == 'chat'`, "tb"},
+	{`trace_id == '000000000000000000000000000000tb'`, "tb"},
+	{`total_cost == 0`, "ta tb tc"},
+	{`start_time >= '2026-01-02T03:08:00Z'`, "tb tc"},
+}
+
+// sessionConditionCases are session conditions with the sessions of
+// conditionFixture they select: s1 holds traces ta and tc, s2 holds tb.
+var sessionConditionCases = []struct{ condition, want string }{
+	{`num_traces == 2`, "s1"},
+	{`num_traces_with_error == 2`, "s1"},
+	{`token_count_total > 1000`, "s2"},
+	{`'hello' in any_input`, "s2"},
+	{`'REFUND' in any_input`, "s1"},
+	{`'approved' in any_output`, ""},
+	{`any(trace.num_spans == 3 for trace in traces)`, "s2"},
+	{`any(span.llm.model_name == 'gpt-4' for span in spans)`, "s1"},
+	{`all(trace.error_count > 0 for trace in traces)`, "s1"},
+	{`max(trace.latency_ms for trace in traces) > 150000`, "s1"},
+	{`session_id == 's2'`, "s2"},
+	{`user.id == 'u1'`, "s1"},
+	{`user.id is None`, "s2"},
+	{`metadata['tier'] == 'silver'`, "s2"},
+	{`duration_ms > 0 and num_traces >= 1`, "s1 s2"},
+}
+
+// testTraceAndSessionConditions runs the trace and session languages on
+// the fixture.
+func testTraceAndSessionConditions(t *testing.T, open Opener) {
+	db := open(t)
+	conditionFixture(t, db)
+	ctx := context.Background()
+	project, err := db.FindProjectByName(ctx, "conditions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range traceConditionCases {
+		cond, err := spanquery.ParseTrace(tc.condition)
+		if err != nil {
+			t.Errorf("%s: %v", tc.condition, err)
+			continue
+		}
+		traces, err := db.FindTraces(ctx, ember.TraceFilter{ProjectID: project.ID, Condition: cond})
+		if err != nil {
+			t.Errorf("%s: %v", tc.condition, err)
+			continue
+		}
+		var got []string
+		for _, tr := range traces {
+			got = append(got, strings.TrimLeft(tr.TraceID, "0"))
+		}
+		slices.Sort(got)
+		if g := strings.Join(got, " "); g != tc.want {
+			t.Errorf("trace condition %s: got %q, want %q", tc.condition, g, tc.want)
+		}
+	}
+	for _, tc := range sessionConditionCases {
+		cond, err := spanquery.ParseSession(tc.condition)
+		if err != nil {
+			t.Errorf("%s: %v", tc.condition, err)
+			continue
+		}
+		sessions, err := db.FindSessions(ctx, ember.SessionFilter{ProjectID: project.ID, Condition: cond})
+		if err != nil {
+			t.Errorf("%s: %v", tc.condition, err)
+			continue
+		}
+		var got []string
+		for _, s := range sessions {
+			got = append(got, s.SessionID)
+		}
+		slices.Sort(got)
+		if g := strings.Join(got, " "); g != tc.want {
+			t.Errorf("session condition %s: got %q, want %q", tc.condition, g, tc.want)
+		}
+	}
 }

@@ -45,6 +45,7 @@ func RunAll(t *testing.T, open Opener) {
 	t.Run("TransferTraces", func(t *testing.T) { testTransferTraces(t, open) })
 	t.Run("SpanPagesByTime", func(t *testing.T) { testSpanPagesByTime(t, open) })
 	t.Run("Conditions", func(t *testing.T) { testConditions(t, open) })
+	t.Run("TraceAndSessionConditions", func(t *testing.T) { testTraceAndSessionConditions(t, open) })
 }
 
 var base = time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
