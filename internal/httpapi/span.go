@@ -93,6 +93,8 @@ func (h *Handler) registerSpanRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/projects/{project_identifier}/spans/otlpv1", h.handleProjectSpansOTLP)
 	mux.HandleFunc("POST /v1/projects/{project_identifier}/spans", h.handleSpanCreate)
 	mux.HandleFunc("DELETE /v1/spans/{span_identifier}", h.handleSpanDelete)
+	mux.HandleFunc("POST /v1/spans", h.handleQuerySpans)
+	mux.HandleFunc("GET /v1/spans", h.handleQuerySpans)
 }
 
 // handleProjectSpans lists a project's spans, newest stored first, with

@@ -1,6 +1,7 @@
 package spanquery
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -111,4 +112,36 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseKey(t *testing.T) {
+	f := func(key string, want ember.Expr) {
+		t.Helper()
+		got, err := ParseKey(key)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: got %+v, want %+v", key, got, want)
+		}
+	}
+	path := func(keys ...string) ember.Attribute {
+		a := ember.Attribute{As: ember.TypeJSON}
+		for _, k := range keys {
+			a.Path = append(a.Path, ember.PathSegment{Key: k})
+		}
+		return a
+	}
+	f("span_id", ember.Column{Name: ember.ColumnSpanID})
+	f("context.trace_id", ember.Column{Name: ember.ColumnTraceID})
+	f("latency_ms", ember.Column{Name: ember.ColumnLatencyMS})
+	f("llm.token_count.total", path("llm", "token_count", "total"))
+	f("metadata['tier']", path("metadata", "tier"))
+	f("attributes[['retrieval', 'documents']]", path("retrieval", "documents"))
+	f("attributes", ember.Attribute{Whole: true, As: ember.TypeJSON})
+	for _, bad := range []string{"", "span_kind == 'LLM'", "1", "parent_span", "evals['x'].label", "str(name)", "spn_id", "events"} {
+		if _, err := ParseKey(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
 }
