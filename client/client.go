@@ -144,36 +144,11 @@ const maxErrorBody = 1 << 20
 // do sends one request, with in (if non-nil) as its JSON body, and decodes
 // a successful reply into out (if non-nil). path is already escaped.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
-	target := c.baseURL + path
-	if len(query) > 0 {
-		target += "?" + query.Encode()
-	}
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode %s %s request: %w", method, path, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	resp, err := c.send(ctx, method, path, query, in)
 	if err != nil {
-		return fmt.Errorf("build %s %s request: %w", method, path, err)
-	}
-	req.Header = c.header.Clone()
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.httpClient.Do(req)
-	if err != nil {
-		return err // a *url.Error, which already names the method and URL
+		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return newError(method, path, resp.StatusCode, resp.Header.Get("Content-Type"), b)
-	}
 	// Drain what is left so the connection can be reused.
 	defer io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	if out == nil || resp.StatusCode == http.StatusNoContent {
@@ -188,6 +163,43 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return fmt.Errorf("decode %s %s reply: %w", method, path, err)
 	}
 	return nil
+}
+
+// send sends one request, with in (if non-nil) as its JSON body, and
+// returns a successful reply for the caller to read and close; any other
+// status is returned as an *Error.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, in any) (*http.Response, error) {
+	target := c.baseURL + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s %s request: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return nil, fmt.Errorf("build %s %s request: %w", method, path, err)
+	}
+	req.Header = c.header.Clone()
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return nil, err // a *url.Error, which already names the method and URL
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, newError(method, path, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	return resp, nil
 }
 
 // endpoint builds an escaped path from format and identifiers, each

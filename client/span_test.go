@@ -2,7 +2,9 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -386,5 +388,29 @@ func TestSpansDelete(t *testing.T) {
 	c, _ = newFake(t, textReply(404, "Span with span_id 'nope' not found"))
 	if err := c.Spans.Delete(context.Background(), "nope"); !IsNotFound(err) {
 		t.Errorf("Delete(nope) = %v, want a 404", err)
+	}
+}
+
+func TestSpanQueryBody(t *testing.T) {
+	q := NewSpanQuery().Where("span_kind == 'LLM'").Select("name").SelectAs("q", "input.value").
+		Explode("retrieval.documents", map[string]string{"content": "document.content"}).Rename(map[string]string{"name": "n"}).Index("trace_id")
+	b, err := json.Marshal(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"explode":{"key":"retrieval.documents","kwargs":{"content":"document.content"}},"filter":{"condition":"span_kind == 'LLM'"},"index":{"key":"trace_id"},"rename":{"name":"n"},"select":{"name":{"key":"name"},"q":{"key":"input.value"}}}`
+	if string(b) != want {
+		t.Errorf("body\n got %s\nwant %s", b, want)
+	}
+}
+
+func TestDecodeTable(t *testing.T) {
+	doc := `{"schema":{"fields":[{"name":"0_context.span_id","type":"string"},{"name":"1_n","type":"integer"}],"primaryKey":["0_context.span_id"],"pandas_version":"1.4.0"},"data":[{"0_context.span_id":"ab","1_n":3}]}`
+	tab, err := decodeTable(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Rows) != 1 || tab.Rows[0]["context.span_id"] != "ab" || fmt.Sprint(tab.Rows[0]["n"]) != "3" || tab.Index[0] != "context.span_id" || tab.Columns[1] != "n" {
+		t.Errorf("table %+v", tab)
 	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/emberhq/ember/client"
@@ -57,6 +59,21 @@ func TestGoSDK(t *testing.T) {
 		s := spans[0]
 		if s.Attributes["llm.model_name"] != "gpt-4o-mini" || s.Attributes["llm.output_messages.0.message.content"] != "It ships today." || s.ParentID == nil {
 			t.Errorf("%s: LLM span %+v", tc.project, s)
+		}
+		tables, err := c.Spans.Query(ctx, tc.project, client.SpanQueryOptions{},
+			client.NewSpanQuery().Where("span_kind == 'LLM' and llm.token_count.total > 10").Select("llm.model_name").SelectAs("tokens", "llm.token_count.total"),
+			client.NewSpanQuery().Where("parent_id is None"))
+		if err != nil || len(tables) != 2 {
+			t.Fatalf("%s: span query: %+v %v", tc.project, tables, err)
+		}
+		if rows := tables[0].Rows; len(rows) != 1 || rows[0]["llm.model_name"] != "gpt-4o-mini" || fmt.Sprint(rows[0]["tokens"]) != "17" || tables[0].Index[0] != "context.span_id" {
+			t.Errorf("%s: LLM table %+v", tc.project, tables[0])
+		}
+		if rows := tables[1].Rows; len(rows) != 1 || rows[0]["name"] != "answer" {
+			t.Errorf("%s: roots table %+v", tc.project, tables[1])
+		}
+		if _, err := c.Spans.Query(ctx, tc.project, client.SpanQueryOptions{}, client.NewSpanQuery().Where("lantency_ms > 3")); !client.IsUnprocessable(err) || !strings.Contains(err.Error(), "latency_ms") {
+			t.Errorf("%s: bad condition: %v", tc.project, err)
 		}
 		traces, _, err := c.Traces.List(ctx, tc.project, client.TraceFilter{IncludeSpans: true})
 		if err != nil || len(traces) != 1 || traces[0].TokenCountTotal != 17 || len(traces[0].Spans) != 2 {
