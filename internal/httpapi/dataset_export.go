@@ -61,13 +61,21 @@ func quoteFilename(s string) string {
 // streamExamples writes one output per example with write, aborting the
 // reply if the database fails after the status is sent.
 func (h *Handler) streamExamples(w http.ResponseWriter, r *http.Request, filter ember.ExampleFilter, write func(bw *bufio.Writer, e *ember.DatasetExample) error) {
-	w.WriteHeader(http.StatusOK)
+	startStream(w)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if err := h.Datasets.EachExample(r.Context(), filter, func(e *ember.DatasetExample) error { return write(bw, e) }); err != nil {
 		h.logger().Error("stream dataset export", "dataset", filter.DatasetID, "err", err)
 		panic(http.ErrAbortHandler)
 	}
 	_ = bw.Flush()
+}
+
+// startStream sends the status and headers of a streamed download at once.
+// Sending them before the body also tells a compressing middleware that the
+// length is unknown, so downloads are compressed whatever their size.
+func startStream(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusOK)
+	_ = http.NewResponseController(w).Flush()
 }
 
 // jsonLine writes v as one line of JSON, without escaping HTML or non-ASCII.
@@ -280,7 +288,7 @@ func (h *Handler) handleDatasetCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	attachment(w, "text/csv", d.Name, "csv")
 	if !any {
-		w.WriteHeader(http.StatusOK)
+		startStream(w)
 		return
 	}
 	header := []string{"id", "node_id"}
