@@ -15,8 +15,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emberhq/ember"
+	"github.com/emberhq/ember/api"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -358,4 +360,70 @@ func TestDatasetReadsAndExports(t *testing.T) {
 		send("DELETE", "/datasets/"+ds, "", 404, "Dataset does not exist")
 		send("GET", "/datasets/"+ds, "", 404, "")
 	})
+}
+
+// TestDatasetCLIAndSDK uploads a CSV file with ember dataset upload, reads
+// it back with the Go SDK, and downloads it with ember dataset download.
+func TestDatasetCLIAndSDK(t *testing.T) {
+	p := startEmber(t, engines(t)[0].env(t))
+	dir := t.TempDir()
+	file := filepath.Join(dir, "qa.csv")
+	if err := os.WriteFile(file, []byte("q,a,src\nwho?,me,web\nwhy?,because,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	ctx := t.Context()
+	if err := run(ctx, []string{"dataset", "upload", file, "--name", "cli set", "--input-keys", "q", "--output-keys", "a", "--metadata-keys", "src", "--url", p.httpURL}, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("upload: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "2 created") {
+		t.Fatalf("upload said %q", stdout.String())
+	}
+	c, err := newCLIClient(p.httpURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Datasets.GetByName(ctx, "cli set")
+	if err != nil || d.ExampleCount != 2 || *d.Description != "qa.csv" {
+		t.Fatalf("dataset %+v, %v", d, err)
+	}
+	ex, err := c.Datasets.Examples(ctx, d.ID, "")
+	if err != nil || len(ex.Examples) != 2 || string(ex.Examples[1].Metadata) != "{}" || string(ex.Examples[0].Input) != `{"q":"who?"}` {
+		t.Fatalf("examples %+v, %v", ex, err)
+	}
+	out := filepath.Join(dir, "out.jsonl")
+	stdout.Reset()
+	if err := run(ctx, []string{"dataset", "download", d.ID, "--format", "openai-evals", "--output", out, "--url", p.httpURL}, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("download: %v\n%s", err, stderr.String())
+	}
+	if b, _ := os.ReadFile(out); strings.Count(string(b), "\n") != 2 {
+		t.Fatalf("downloaded %q", b)
+	}
+	if err := run(ctx, []string{"dataset", "download", d.ID, "--format", "xml"}, nil, &stdout, &stderr); err != errUsage {
+		t.Fatalf("bad format: %v", err)
+	}
+
+	// A dataset from spans, linked to them.
+	spans := []api.Span{{Name: "llm", Context: api.SpanContext{TraceID: strings.Repeat("a", 32), SpanID: strings.Repeat("b", 16)}, SpanKind: "LLM",
+		StartTime: api.Time{Time: time.Unix(1700000000, 0)}, EndTime: api.Time{Time: time.Unix(1700000001, 0)}, StatusCode: "OK",
+		Attributes: map[string]any{"input.value": "hi", "output.value": "hello"}}}
+	if _, err := c.Spans.Create(ctx, "default", spans); err != nil {
+		t.Fatal(err)
+	}
+	var res *api.UploadDatasetResult
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if res, err = c.Datasets.CreateFromSpans(ctx, "from spans", api.UploadUpdate, spans); err != nil {
+			t.Fatal(err)
+		}
+		ex, err = c.Datasets.Examples(ctx, res.DatasetID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ex.Examples[0].Source != nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if src := ex.Examples[0].Source; src == nil || src.SpanID != strings.Repeat("b", 16) || string(ex.Examples[0].Input) != `{"input":"hi"}` {
+		t.Fatalf("example from a span: %+v", ex.Examples[0])
+	}
 }
