@@ -272,7 +272,9 @@ func (h *Handler) handleDatasetCSV(w http.ResponseWriter, r *http.Request) {
 	filter := ember.ExampleFilter{DatasetID: d.ID, VersionID: v.ID, WithSplits: true}
 	var cols [3]csvColumns
 	anySplits, any := false, false
-	parts := func(e *ember.DatasetExample) [3]json.RawMessage { return [3]json.RawMessage{e.Input, e.Output, e.Metadata} }
+	parts := func(e *ember.DatasetExample) [3]json.RawMessage {
+		return [3]json.RawMessage{e.Input, e.Output, e.Metadata}
+	}
 	prefixes := [3]string{"input", "output", "metadata"}
 	err := h.Datasets.EachExample(r.Context(), filter, func(e *ember.DatasetExample) error {
 		any = true
