@@ -306,6 +306,11 @@ func (h *Handler) handleDatasetCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	record := make([]string, len(header))
 	var cw *csv.Writer
+	defer func() {
+		if cw != nil {
+			cw.Flush() // into streamExamples' buffer, flushed after
+		}
+	}()
 	h.streamExamples(w, r, filter, func(bw *bufio.Writer, e *ember.DatasetExample) error {
 		if cw == nil {
 			cw = csv.NewWriter(bw)
@@ -334,10 +339,6 @@ func (h *Handler) handleDatasetCSV(w http.ResponseWriter, r *http.Request) {
 			b, _ := json.Marshal(splits)
 			record[len(record)-1] = string(b)
 		}
-		if err := cw.Write(record); err != nil {
-			return err
-		}
-		cw.Flush()
-		return cw.Error()
+		return cw.Write(record)
 	})
 }
