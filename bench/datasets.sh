@@ -3,7 +3,8 @@
 # `ember dataset upload`, then downloads it in every export format, timing
 # each step and reading the server's peak RSS (VmHWM) after each.
 # Usage: bench/datasets.sh [examples]        SQLite in a temporary directory
-#        EMBER_BENCH_POSTGRES=postgres://... bench/datasets.sh [examples]
+#        EMBER_BENCH_POSTGRES=postgres://... bench/datasets.sh [examples]   (in a
+#        throwaway schema; needs psql to drop it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
@@ -21,12 +22,22 @@ awk -v n="$n" 'BEGIN {
 }' >"$work/table.csv"
 
 env=(PHOENIX_WORKING_DIR="$work/data" PHOENIX_HOST=127.0.0.1 PHOENIX_PORT=$port PHOENIX_GRPC_PORT=$((port + 1)))
+# PostgreSQL runs in a schema of its own, dropped at the end.
+schema=bench_datasets_$$
+cleanup() {
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+	if [ -n "${EMBER_BENCH_POSTGRES:-}" ]; then
+		PGOPTIONS="-c client_min_messages=warning" psql -q "$EMBER_BENCH_POSTGRES" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null
+	fi
+	rm -rf "$work"
+}
 if [ -n "${EMBER_BENCH_POSTGRES:-}" ]; then
-	env+=(PHOENIX_SQL_DATABASE_URL="$EMBER_BENCH_POSTGRES")
+	env+=(PHOENIX_SQL_DATABASE_URL="$EMBER_BENCH_POSTGRES" PHOENIX_SQL_DATABASE_SCHEMA="$schema")
 fi
 env "${env[@]}" "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap cleanup EXIT
 until curl -fs -o /dev/null "$url/healthz"; do sleep 0.01; done
 
 rss() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$pid/status"; }
