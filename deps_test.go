@@ -54,6 +54,7 @@ func TestDependencyRules(t *testing.T) {
 			return strings.HasPrefix(imp, "modernc.org/sqlite") || strings.HasPrefix(imp, "github.com/jackc/pgx")
 		}, "drivers live only in their engine packages"},
 		{module + "/internal/", func(imp string) bool { return strings.HasPrefix(imp, module+"/cmd") }, "nothing imports cmd"},
+		{module + "/internal/upload", func(imp string) bool { return !isStd(imp) && imp != module }, "upload decoding needs only the domain and the standard library"},
 		{module + "/internal/pricing", func(imp string) bool { return !isStd(imp) && imp != module }, "pricing uses the standard library"},
 		{module + "/internal/config", func(imp string) bool { return !isStd(imp) }, "config uses the standard library"},
 		{module + "/internal/spanquery", func(imp string) bool { return !isStd(imp) && imp != module }, "the filter language needs only the domain"},

@@ -47,6 +47,7 @@ type Client struct {
 	Spans    *SpanService
 	Traces   *TraceService
 	Sessions *SessionService
+	Datasets *DatasetService
 
 	baseURL    string // no trailing slash; paths start with one
 	httpClient *http.Client
@@ -129,6 +130,7 @@ func New(opts ...Option) (*Client, error) {
 	c.Spans = &SpanService{client: c}
 	c.Traces = &TraceService{client: c}
 	c.Sessions = &SessionService{client: c}
+	c.Datasets = &DatasetService{client: c}
 	return c, nil
 }
 

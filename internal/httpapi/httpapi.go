@@ -27,6 +27,9 @@ type Handler struct {
 	Projects  ember.ProjectService
 	Spans     ember.SpanService
 	Traces    ember.TraceService
+	Datasets  ember.DatasetService
+	// MaxUploadBytes caps a dataset upload; 0 means 512 MiB.
+	MaxUploadBytes int64
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
@@ -42,6 +45,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", h.handleReadyz)
 	mux.HandleFunc("GET /arize_phoenix_version", h.handleVersion)
 	h.registerAPIDocRoutes(mux)
+	if h.Datasets != nil {
+		h.registerDatasetRoutes(mux)
+	}
 	if h.Projects != nil {
 		h.registerProjectRoutes(mux)
 		if h.Spans != nil {
