@@ -927,3 +927,82 @@ func (c *checker) responseFormat(v *node, loc []any) *node {
 		},
 	})
 }
+
+// PatchRequest is a validated body of PATCH /v1/prompts/{prompt_identifier}.
+type PatchRequest struct {
+	// SetDescription is true when the body names a description; a nil
+	// Description (JSON null, or only spaces) removes it. It is trimmed.
+	SetDescription bool
+	Description    *string
+	// Metadata is the new metadata object, nil to keep it.
+	Metadata json.RawMessage
+}
+
+// ParsePatchRequest validates the body of a prompt update: at least one of
+// description (a string or null) and metadata (an object) must be given.
+func ParsePatchRequest(b []byte) (*PatchRequest, error) {
+	root, err := parseJSON(b)
+	if err != nil {
+		return nil, &ValidationError{Issues: []api.ValidationIssue{{Type: "json_invalid", Loc: []any{}, Msg: "JSON decode error", Input: map[string]any{}, Ctx: map[string]any{"error": err.Error()}}}}
+	}
+	c := &checker{}
+	out := &PatchRequest{}
+	c.model(root, nil, false, []field{
+		{"description", false, func(c *checker, v *node, loc []any) *node {
+			out.SetDescription = true
+			if d := c.optionalString(v, loc); d != nil {
+				if trimmed := strings.TrimSpace(*d); trimmed != "" {
+					out.Description = &trimmed
+				}
+			}
+			return v
+		}},
+		{"metadata", false, func(c *checker, v *node, loc []any) *node {
+			if n := c.dict(v, loc); n != nil {
+				out.Metadata = n.raw()
+			}
+			return v
+		}},
+	})
+	if len(c.issues) == 0 && !out.SetDescription && out.Metadata == nil {
+		c.add("value_error", nil, "Value error, give a description or metadata to change", root.value(), map[string]any{"error": "give a description or metadata to change"})
+	}
+	if len(c.issues) > 0 {
+		return nil, &ValidationError{Issues: c.issues}
+	}
+	return out, nil
+}
+
+// TagData is a validated body of POST
+// /v1/prompt_versions/{prompt_version_id}/tags.
+type TagData struct {
+	Name        string
+	Description *string
+}
+
+// ParseTagData validates a tag: a name that is an identifier and an
+// optional description.
+func ParseTagData(b []byte) (*TagData, error) {
+	root, err := parseJSON(b)
+	if err != nil {
+		return nil, &ValidationError{Issues: []api.ValidationIssue{{Type: "json_invalid", Loc: []any{}, Msg: "JSON decode error", Input: map[string]any{}, Ctx: map[string]any{"error": err.Error()}}}}
+	}
+	c := &checker{}
+	out := &TagData{}
+	c.model(root, nil, false, []field{
+		{"name", true, func(c *checker, v *node, loc []any) *node {
+			if n := c.identifier(v, loc); n != nil {
+				out.Name = n.str
+			}
+			return v
+		}},
+		{"description", false, func(c *checker, v *node, loc []any) *node {
+			out.Description = c.optionalString(v, loc)
+			return v
+		}},
+	})
+	if len(c.issues) > 0 {
+		return nil, &ValidationError{Issues: c.issues}
+	}
+	return out, nil
+}

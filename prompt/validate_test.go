@@ -329,3 +329,46 @@ func TestVersionRoundTrip(t *testing.T) {
 		t.Errorf("round trip\n got %s\nwant %s", again, stored)
 	}
 }
+
+func TestParsePatchRequest(t *testing.T) {
+	p, err := ParsePatchRequest([]byte(`{"description":"  new  ","metadata":{"b":1,"a":2}}`))
+	if err != nil || !p.SetDescription || *p.Description != "new" || string(p.Metadata) != `{"b":1,"a":2}` {
+		t.Fatalf("%+v %v", p, err)
+	}
+	if p, err := ParsePatchRequest([]byte(`{"description":null}`)); err != nil || !p.SetDescription || p.Description != nil || p.Metadata != nil {
+		t.Errorf("null clears: %+v %v", p, err)
+	}
+	if p, err := ParsePatchRequest([]byte(`{"description":"   "}`)); err != nil || p.Description != nil {
+		t.Errorf("blank clears: %+v %v", p, err)
+	}
+	for body, want := range map[string]wantIssue{
+		`{}`:                   {"value_error", "", "Value error, give a description or metadata to change"},
+		`{"other":1}`:          {"value_error", "", "Value error, give a description or metadata to change"},
+		`{"metadata":null}`:    {"dict_type", "metadata", "Input should be a valid dictionary"},
+		`{"metadata":[1]}`:     {"dict_type", "metadata", "Input should be a valid dictionary"},
+		`{"description":true}`: {"string_type", "description", "Input should be a valid string"},
+		`"x"`:                  {"model_attributes_type", "", "Input should be a valid dictionary or object to extract fields from"},
+	} {
+		_, err := ParsePatchRequest([]byte(body))
+		if got := issuesOf(t, err); len(got) != 1 || got[0] != want {
+			t.Errorf("%s: %v, want %v", body, got, want)
+		}
+	}
+}
+
+func TestParseTagData(t *testing.T) {
+	tag, err := ParseTagData([]byte(`{"name":"production","description":"live","x":1}`))
+	if err != nil || tag.Name != "production" || *tag.Description != "live" {
+		t.Fatalf("%+v %v", tag, err)
+	}
+	for body, want := range map[string]wantIssue{
+		`{}`:                            {"missing", "name", "Field required"},
+		`{"name":"Prod"}`:               {"string_pattern_mismatch", "name", "String should match pattern '^[a-z0-9]([_a-z0-9-]*[a-z0-9])?$'"},
+		`{"name":"ok","description":1}`: {"string_type", "description", "Input should be a valid string"},
+	} {
+		_, err := ParseTagData([]byte(body))
+		if got := issuesOf(t, err); len(got) != 1 || got[0] != want {
+			t.Errorf("%s: %v, want %v", body, got, want)
+		}
+	}
+}

@@ -64,6 +64,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		Projects:        db,
 		Spans:           db,
 		Traces:          db,
+		Prompts:         db,
 		MaxRequestBytes: cfg.MaxRequestBytes,
 		Logger:          logger,
 	}

@@ -27,6 +27,7 @@ type Handler struct {
 	Projects  ember.ProjectService
 	Spans     ember.SpanService
 	Traces    ember.TraceService
+	Prompts   ember.PromptService
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
@@ -42,6 +43,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", h.handleReadyz)
 	mux.HandleFunc("GET /arize_phoenix_version", h.handleVersion)
 	h.registerAPIDocRoutes(mux)
+	if h.Prompts != nil {
+		h.registerPromptRoutes(mux)
+	}
 	if h.Projects != nil {
 		h.registerProjectRoutes(mux)
 		if h.Spans != nil {
