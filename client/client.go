@@ -46,6 +46,7 @@ type Client struct {
 	Spans    *SpanService
 	Traces   *TraceService
 	Sessions *SessionService
+	Prompts  *PromptService
 
 	baseURL    string // no trailing slash; paths start with one
 	httpClient *http.Client
@@ -128,6 +129,7 @@ func New(opts ...Option) (*Client, error) {
 	c.Spans = &SpanService{client: c}
 	c.Traces = &TraceService{client: c}
 	c.Sessions = &SessionService{client: c}
+	c.Prompts = &PromptService{client: c}
 	return c, nil
 }
 
