@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"iter"
 	"net/url"
@@ -159,4 +160,18 @@ func (s *PromptService) DeleteTag(ctx context.Context, versionID, name string) e
 		return err
 	}
 	return s.client.do(ctx, "DELETE", path, nil, nil, nil)
+}
+
+// CreateFromJSON sends body, the JSON of a CreatePromptRequest, as it is:
+// for documents written by hand, whose unknown fields the server should
+// see and refuse rather than have dropped by decoding.
+func (s *PromptService) CreateFromJSON(ctx context.Context, body []byte) (*api.PromptVersion, error) {
+	if !json.Valid(body) {
+		return nil, errors.New("create prompt: the body is not valid JSON")
+	}
+	var reply api.Envelope[api.PromptVersion]
+	if err := s.client.do(ctx, "POST", "/v1/prompts", nil, json.RawMessage(body), &reply); err != nil {
+		return nil, err
+	}
+	return &reply.Data, nil
 }

@@ -1,6 +1,7 @@
 // Command ember is Ember's single binary: the server and its tools.
 //
 //	ember serve      run the server (UI, REST API, OTLP over HTTP and gRPC)
+//	ember prompt     fetch and format prompts, push prompt versions
 //	ember version    print the version
 package main
 
@@ -39,6 +40,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		return runServe(ctx, rest, environ, stdout, stderr)
+	case "prompt":
+		return runPrompt(ctx, rest, environ, stdout, stderr)
 	case "version", "--version", "-v":
 		return runVersion(stdout)
 	case "help", "--help", "-h":
@@ -56,6 +59,7 @@ func usage(w io.Writer) {
 
 Usage:
   ember serve [flags]   run the server (ember serve --help lists every setting)
+  ember prompt get|push fetch and format a prompt, or push a version (ember prompt help)
   ember version         print Ember's version and the Phoenix version it serves
   ember help            print this help
 `)
