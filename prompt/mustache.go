@@ -156,6 +156,7 @@ type mustacheRenderer struct {
 	stack   []any
 	missing *[]string
 	out     strings.Builder
+	steps   int
 }
 
 // lookup finds a name as mustache does: "." is the innermost context; the
@@ -199,7 +200,8 @@ func truthy(v any) bool {
 
 func (r *mustacheRenderer) render(nodes []mustacheNode) error {
 	for _, n := range nodes {
-		if r.out.Len() > MaxOutput {
+		r.steps++
+		if r.out.Len() > MaxOutput || r.steps > MaxSteps {
 			return ErrOutputTooLarge
 		}
 		switch n.kind {

@@ -193,6 +193,11 @@ func TestRenderOutputCap(t *testing.T) {
 	if _, err := RenderMustache(tmpl, Variables{"l": list}); !errors.Is(err, ErrOutputTooLarge) {
 		t.Errorf("got %v, want ErrOutputTooLarge", err)
 	}
+	// Nested sections that render nothing still stop.
+	empty := strings.Repeat("{{#l}}", 8) + strings.Repeat("{{/l}}", 8)
+	if _, err := RenderMustache(empty, Variables{"l": list}); !errors.Is(err, ErrOutputTooLarge) {
+		t.Errorf("empty nesting: got %v, want ErrOutputTooLarge", err)
+	}
 }
 
 func TestFormatVersion(t *testing.T) {
