@@ -47,13 +47,13 @@ func (e *TemplateError) Error() string {
 // ErrOutputTooLarge is returned when a template would render past
 // MaxOutput bytes or take more than MaxSteps steps, which nested sections
 // over lists can do.
-var ErrOutputTooLarge = errors.New("rendering the template passes the limits: 16 MiB of output or 10 million steps")
+var ErrOutputTooLarge = errors.New("rendering the template passes the limits: 16 MiB of output or a million steps")
 
 // MaxOutput caps what rendering one template may produce, and MaxSteps
 // the tags and texts it may visit.
 const (
 	MaxOutput = 16 << 20
-	MaxSteps  = 10_000_000
+	MaxSteps  = 1_000_000
 )
 
 // Render renders template in format (api.TemplateFormatMustache,
