@@ -48,6 +48,7 @@ type Client struct {
 	Traces   *TraceService
 	Sessions *SessionService
 	Datasets *DatasetService
+	Prompts  *PromptService
 
 	baseURL    string // no trailing slash; paths start with one
 	httpClient *http.Client
@@ -131,6 +132,7 @@ func New(opts ...Option) (*Client, error) {
 	c.Traces = &TraceService{client: c}
 	c.Sessions = &SessionService{client: c}
 	c.Datasets = &DatasetService{client: c}
+	c.Prompts = &PromptService{client: c}
 	return c, nil
 }
 

@@ -2,6 +2,7 @@
 //
 //	ember serve      run the server (UI, REST API, OTLP over HTTP and gRPC)
 //	ember dataset    upload or download datasets on a running server
+//	ember prompt     fetch and format prompts, push prompt versions
 //	ember version    print the version
 package main
 
@@ -42,6 +43,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runServe(ctx, rest, environ, stdout, stderr)
 	case "dataset":
 		return runDataset(ctx, rest, environ, stdout, stderr)
+	case "prompt":
+		return runPrompt(ctx, rest, environ, stdout, stderr)
 	case "version", "--version", "-v":
 		return runVersion(stdout)
 	case "help", "--help", "-h":
@@ -60,6 +63,7 @@ func usage(w io.Writer) {
 Usage:
   ember serve [flags]   run the server (ember serve --help lists every setting)
   ember dataset ...     upload a CSV or JSON Lines file as a dataset, or download one
+  ember prompt get|push fetch and format a prompt, or push a version (ember prompt help)
   ember version         print Ember's version and the Phoenix version it serves
   ember help            print this help
 `)

@@ -65,6 +65,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		Spans:           db,
 		Traces:          db,
 		Datasets:        db,
+		Prompts:         db,
 		MaxRequestBytes: cfg.MaxRequestBytes,
 		Logger:          logger,
 	}

@@ -28,6 +28,7 @@ type Handler struct {
 	Spans     ember.SpanService
 	Traces    ember.TraceService
 	Datasets  ember.DatasetService
+	Prompts   ember.PromptService
 	// MaxUploadBytes caps a dataset upload; 0 means 512 MiB.
 	MaxUploadBytes int64
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
@@ -47,6 +48,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerAPIDocRoutes(mux)
 	if h.Datasets != nil {
 		h.registerDatasetRoutes(mux)
+	}
+	if h.Prompts != nil {
+		h.registerPromptRoutes(mux)
 	}
 	if h.Projects != nil {
 		h.registerProjectRoutes(mux)
