@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -506,26 +507,39 @@ func largeSpan(n int) []byte {
 	return pbRequest(kvs...)
 }
 
-// TestConvertLargeSpan guards against quadratic behaviour: converting four
-// times the attributes must take well under sixteen times as long.
+// TestConvertLargeSpan converts a span of 20,000 attributes, values whose
+// stringified forms are long.
 func TestConvertLargeSpan(t *testing.T) {
-	elapsed := func(n int) time.Duration {
-		req := ptraceotlp.NewExportRequest()
-		if err := req.UnmarshalProto(largeSpan(n)); err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		s := convertOne(t, &Converter{}, req.Traces())
-		d := time.Since(start)
-		if !strings.HasPrefix(s.SessionID, "{'s0': 'x', 's1': 'x',") {
-			t.Errorf("session id %.40s", s.SessionID)
-		}
-		return d
+	req := ptraceotlp.NewExportRequest()
+	if err := req.UnmarshalProto(largeSpan(20000)); err != nil {
+		t.Fatal(err)
 	}
-	elapsed(1000) // warm up
-	small, large := elapsed(5000), elapsed(20000)
-	if large > 10*small {
-		t.Errorf("5000 attributes took %v, 20000 took %v", small, large)
+	s := convertOne(t, &Converter{}, req.Traces())
+	if !strings.HasPrefix(s.SessionID, "{'s0': 'x', 's1': 'x',") {
+		t.Errorf("session id %.40s", s.SessionID)
+	}
+}
+
+// BenchmarkConvertLargeSpan shows whether conversion grows linearly with
+// a span's attributes: the time per attribute should not grow with n.
+//
+//	go test ./internal/ingest -run '^$' -bench ConvertLargeSpan
+func BenchmarkConvertLargeSpan(b *testing.B) {
+	for _, n := range []int{5000, 20000} {
+		b.Run(fmt.Sprintf("attributes=%d", n), func(b *testing.B) {
+			req := ptraceotlp.NewExportRequest()
+			if err := req.UnmarshalProto(largeSpan(n)); err != nil {
+				b.Fatal(err)
+			}
+			c := &Converter{}
+			for b.Loop() {
+				spans, _ := c.Convert(req.Traces(), "")
+				if len(spans) != 1 {
+					b.Fatal("no span")
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/attribute")
+		})
 	}
 }
 
