@@ -82,6 +82,8 @@ func statusOf(code string) int {
 		return http.StatusUnprocessableEntity
 	case ember.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case ember.ETOOMANY:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
