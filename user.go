@@ -80,8 +80,10 @@ type APIKey struct {
 type APIKeyFilter struct {
 	UserID int64 // only this user's keys, when > 0
 	Role   Role  // only keys of users with this role, when set
-	Cursor int64 // rows with id <= Cursor; 0 for the first page
-	Limit  int   // 0 for no limit
+	// ExcludeRole leaves out keys of users with this role, when set.
+	ExcludeRole Role
+	Cursor      int64 // rows with id <= Cursor; 0 for the first page
+	Limit       int   // 0 for no limit
 }
 
 // TokenKind names the table a token's row lives in; it is also the prefix

@@ -258,3 +258,6 @@ func (s *Service) AuthorizeBearer(ctx context.Context, authorization string) err
 	}
 	return Authorize(http.MethodPost, "/v1/traces", p)
 }
+
+// Hasher returns the password hasher.
+func (s *Service) Hasher() Hasher { return s.opts.Hasher }

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/emberhq/ember"
+	"github.com/emberhq/ember/internal/auth"
 	"github.com/emberhq/ember/internal/ingest"
 )
 
@@ -27,6 +28,10 @@ type Handler struct {
 	Projects  ember.ProjectService
 	Spans     ember.SpanService
 	Traces    ember.TraceService
+	// Users and Auth serve users, API keys and the login flow; both or
+	// neither.
+	Users ember.UserService
+	Auth  *auth.Service
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
@@ -42,6 +47,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", h.handleReadyz)
 	mux.HandleFunc("GET /arize_phoenix_version", h.handleVersion)
 	h.registerAPIDocRoutes(mux)
+	if h.Users != nil && h.Auth != nil {
+		h.registerUserRoutes(mux)
+	}
 	if h.Projects != nil {
 		h.registerProjectRoutes(mux)
 		if h.Spans != nil {

@@ -191,6 +191,10 @@ func (db *DB) FindAPIKeys(ctx context.Context, filter ember.APIKeyFilter) ([]*em
 		args = append(args, string(filter.Role))
 		q += fmt.Sprintf(` AND u.role = $%d`, len(args))
 	}
+	if filter.ExcludeRole != "" {
+		args = append(args, string(filter.ExcludeRole))
+		q += fmt.Sprintf(` AND u.role <> $%d`, len(args))
+	}
 	if filter.Cursor > 0 {
 		args = append(args, filter.Cursor)
 		q += fmt.Sprintf(` AND k.id <= $%d`, len(args))
