@@ -1,6 +1,8 @@
 // Command ember is Ember's single binary: the server and its tools.
 //
 //	ember serve      run the server (UI, REST API, OTLP over HTTP and gRPC)
+//	ember user       manage users (create, list, delete, reset-password)
+//	ember apikey     manage API keys (create, list, revoke)
 //	ember version    print the version
 package main
 
@@ -39,6 +41,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		return runServe(ctx, rest, environ, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, environ, stdout, stderr)
+	case "apikey":
+		return runAPIKey(ctx, rest, environ, stdout, stderr)
 	case "version", "--version", "-v":
 		return runVersion(stdout)
 	case "help", "--help", "-h":
@@ -56,6 +62,8 @@ func usage(w io.Writer) {
 
 Usage:
   ember serve [flags]   run the server (ember serve --help lists every setting)
+  ember user ...        create, list, delete users or reset a password (ember user help)
+  ember apikey ...      create, list or revoke API keys (ember apikey help)
   ember version         print Ember's version and the Phoenix version it serves
   ember help            print this help
 `)
