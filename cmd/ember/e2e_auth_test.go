@@ -218,7 +218,9 @@ func newAuthFixture(t *testing.T, e engine) *authFixture {
 	for _, u := range []struct{ name, role string }{{"viewer", "VIEWER"}, {"member", "MEMBER"}, {"boss", "ADMIN"}} {
 		emberCLI(t, env, "user", "create", "--username", u.name, "--email", u.name+"@example.com", "--role", u.role, "--password", "pw-"+u.name)
 	}
-	key := func(args ...string) string { return emberCLI(t, env, append([]string{"apikey", "create", "--name", "k"}, args...)...) }
+	key := func(args ...string) string {
+		return emberCLI(t, env, append([]string{"apikey", "create", "--name", "k"}, args...)...)
+	}
 	viewerKey, memberKey, adminKey := key("--user", "viewer"), key("--user", "member"), key("--user", "boss")
 	expiredKey := key("--user", "member", "--expires-at", time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
 	revokedKey := key("--user", "boss")
