@@ -47,6 +47,8 @@ type Client struct {
 	Spans    *SpanService
 	Traces   *TraceService
 	Sessions *SessionService
+	Users    *UserService
+	APIKeys  *APIKeyService
 
 	baseURL    string // no trailing slash; paths start with one
 	httpClient *http.Client
@@ -129,6 +131,8 @@ func New(opts ...Option) (*Client, error) {
 	c.Spans = &SpanService{client: c}
 	c.Traces = &TraceService{client: c}
 	c.Sessions = &SessionService{client: c}
+	c.Users = &UserService{client: c}
+	c.APIKeys = &APIKeyService{client: c}
 	return c, nil
 }
 
