@@ -226,3 +226,12 @@ func TestRateLimiter(t *testing.T) {
 		t.Fatal("one token should come back after 5 s")
 	}
 }
+
+// BenchmarkVerifyDefault measures the cost of one login's password check
+// at the production iteration count.
+func BenchmarkVerifyDefault(b *testing.B) {
+	h, _ := Hasher{}.Hash("benchmark")
+	for b.Loop() {
+		Hasher{}.Verify(h, "benchmark")
+	}
+}

@@ -96,7 +96,7 @@ func authSettings() []setting {
 		{envAdminSecret, "", "", "",
 			"A static bearer token that acts as the system user (full admin powers), for bootstrapping. Same rules as " + envSecret + ", must differ from it, and needs it."},
 		{envDefaultAdminPassword, "", "", defaultAdminPassword,
-			"Password of the seeded admin user (admin@localhost), used only when that user is first created; it must be changed at first login."},
+			"Password of the seeded admin user (admin@localhost), used only when that user is first created, which is then flagged to choose a new one."},
 		{envAdmins, "", "", "",
 			"Admin users created at startup, as Name=email;Name2=email2 (the last = splits); each gets a random password to reset."},
 		{envUseSecureCookies, "", "", "false",
