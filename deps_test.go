@@ -57,6 +57,7 @@ func TestDependencyRules(t *testing.T) {
 		{module + "/internal/upload", func(imp string) bool { return !isStd(imp) && imp != module }, "upload decoding needs only the domain and the standard library"},
 		{module + "/internal/pricing", func(imp string) bool { return !isStd(imp) && imp != module }, "pricing uses the standard library"},
 		{module + "/internal/config", func(imp string) bool { return !isStd(imp) }, "config uses the standard library"},
+		{module + "/internal/auth", func(imp string) bool { return !isStd(imp) && imp != module }, "authentication needs only the domain and the standard library"},
 		{module + "/internal/spanquery", func(imp string) bool { return !isStd(imp) && imp != module }, "the filter language needs only the domain"},
 		{module + "/api", func(imp string) bool { return !isStd(imp) }, "wire types use the standard library"},
 		{module + "/semconv", func(imp string) bool { return !isStd(imp) }, "semantic conventions use the standard library"},

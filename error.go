@@ -19,6 +19,7 @@ const (
 	ETOOLARGE      = "too_large"     // the body exceeds its cap
 	EUNSUPPORTED   = "unsupported"   // a content type or encoding Ember does not speak
 	EUNPROCESSABLE = "unprocessable" // well-formed but semantically invalid input
+	ETOOMANY       = "too_many"      // too many requests or failed attempts: wait
 )
 
 // Error is a failure meant for the user: Code selects the status, Message is

@@ -49,6 +49,8 @@ type Client struct {
 	Sessions *SessionService
 	Datasets *DatasetService
 	Prompts  *PromptService
+	Users    *UserService
+	APIKeys  *APIKeyService
 
 	baseURL    string // no trailing slash; paths start with one
 	httpClient *http.Client
@@ -133,6 +135,8 @@ func New(opts ...Option) (*Client, error) {
 	c.Sessions = &SessionService{client: c}
 	c.Datasets = &DatasetService{client: c}
 	c.Prompts = &PromptService{client: c}
+	c.Users = &UserService{client: c}
+	c.APIKeys = &APIKeyService{client: c}
 	return c, nil
 }
 

@@ -3,6 +3,8 @@
 //	ember serve      run the server (UI, REST API, OTLP over HTTP and gRPC)
 //	ember dataset    upload or download datasets on a running server
 //	ember prompt     fetch and format prompts, push prompt versions
+//	ember user       manage users (create, list, delete, reset-password)
+//	ember apikey     manage API keys (create, list, revoke)
 //	ember version    print the version
 package main
 
@@ -45,6 +47,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runDataset(ctx, rest, environ, stdout, stderr)
 	case "prompt":
 		return runPrompt(ctx, rest, environ, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, environ, stdout, stderr)
+	case "apikey":
+		return runAPIKey(ctx, rest, environ, stdout, stderr)
 	case "version", "--version", "-v":
 		return runVersion(stdout)
 	case "help", "--help", "-h":
@@ -64,6 +70,8 @@ Usage:
   ember serve [flags]   run the server (ember serve --help lists every setting)
   ember dataset ...     upload a CSV or JSON Lines file as a dataset, or download one
   ember prompt get|push fetch and format a prompt, or push a version (ember prompt help)
+  ember user ...        create, list, delete users or reset a password (ember user help)
+  ember apikey ...      create, list or revoke API keys (ember apikey help)
   ember version         print Ember's version and the Phoenix version it serves
   ember help            print this help
 `)

@@ -56,6 +56,12 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		Logger:         logger,
 	})
 	converter := &ingest.Converter{Prices: pricing.Builtin()}
+	authService, err := newAuthService(ctx, cfg, db, logger)
+	if err != nil {
+		writer.Close(context.Background())
+		return err
+	}
+	defer authService.Close()
 
 	api := &httpapi.Handler{
 		Ingester:        writer,
@@ -66,6 +72,8 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		Traces:          db,
 		Datasets:        db,
 		Prompts:         db,
+		Users:           db,
+		Auth:            authService,
 		MaxRequestBytes: cfg.MaxRequestBytes,
 		Logger:          logger,
 	}
@@ -77,12 +85,13 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		HTTPAddr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),
 		GRPCAddr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.GRPCPort)),
 		RootPath: cfg.HostRootPath,
-		Handler:  mux,
+		Handler:  authService.Middleware(mux),
 		GRPC: otlpgrpc.NewServer(otlpgrpc.Options{
 			Ingester:        writer,
 			Converter:       converter,
 			MaxRequestBytes: cfg.MaxRequestBytes,
 			Logger:          logger,
+			Authorize:       authService.AuthorizeBearer,
 		}),
 		Logger: logger,
 	}

@@ -27,16 +27,26 @@ if (files.length === 0) {
     .map((f) => path.join("test", f));
 }
 const args = ["--test", "--test-concurrency=2", "--test-timeout=60000", ...files];
-const child = spawn(process.execPath, args, {
-  cwd: compatDir,
-  stdio: "inherit",
-  env: { ...process.env, EMBER_BIN: bin },
-});
-const forward = (sig) => child.kill(sig);
+
+// The suite runs twice: with authentication off (Ember's default), then on,
+// every client using an API key. EMBER_COMPAT_AUTH=0 or 1 runs one pass.
+const modes = process.env.EMBER_COMPAT_AUTH ? [process.env.EMBER_COMPAT_AUTH] : ["0", "1"];
+let child;
+const forward = (sig) => child?.kill(sig);
 process.on("SIGINT", forward);
 process.on("SIGTERM", forward);
-const code = await new Promise((resolve) =>
-  child.on("exit", (c, sig) => resolve(c ?? (sig ? 1 : 0))),
-);
+let code = 0;
+for (const mode of modes) {
+  console.log(`# compatibility suite, authentication ${mode === "1" ? "on (API key)" : "off"}`);
+  child = spawn(process.execPath, args, {
+    cwd: compatDir,
+    stdio: "inherit",
+    env: { ...process.env, EMBER_BIN: bin, EMBER_COMPAT_AUTH: mode },
+  });
+  const c = await new Promise((resolve) =>
+    child.on("exit", (c, sig) => resolve(c ?? (sig ? 1 : 0))),
+  );
+  if (c !== 0) code = c;
+}
 if (builtDir) await rm(builtDir, { recursive: true, force: true });
 process.exit(code);

@@ -81,6 +81,7 @@ type Config struct {
 	LogLevel          slog.Level    // PHOENIX_LOGGING_LEVEL
 	LogFormat         string        // PHOENIX_LOGGING_MODE: "text" or "json"
 	ShutdownTimeout   time.Duration // EMBER_SHUTDOWN_TIMEOUT: grace period on shutdown, > 0
+	Auth              Auth          // PHOENIX_ENABLE_AUTH, PHOENIX_SECRET and the rest of auth.go
 }
 
 // UsageError reports settings that cannot be used: a malformed command line,
@@ -182,6 +183,7 @@ func (c Config) validate(label func(env string) string, failed map[string]bool) 
 	check(envMaxQueueBytes, c.MaxQueueBytes > 0, strconv.FormatInt(c.MaxQueueBytes, 10), allowedPositive+" number of bytes")
 	check(envLogFormat, c.LogFormat == "text" || c.LogFormat == "json", c.LogFormat, "must be text or json")
 	check(envShutdownTimeout, c.ShutdownTimeout > 0, c.ShutdownTimeout.String(), "must be a positive Go duration such as 30s or 1m30s")
+	errs = append(errs, c.Auth.validate(failed)...)
 	return errs
 }
 
@@ -338,6 +340,7 @@ func (l *loader) config(home string) Config {
 				"must be a positive Go duration such as 30s or 1m30s"))
 		}
 	}
+	c.Auth = l.auth()
 	return c
 }
 
@@ -444,7 +447,7 @@ func parseLogFormat(s string) (string, bool) {
 // password redacted, so the effective configuration can be logged at
 // startup.
 func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(
+	attrs := []slog.Attr{
 		slog.String("host", c.Host),
 		slog.Int("port", c.Port),
 		slog.Int("grpc_port", c.GRPCPort),
@@ -457,7 +460,11 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
-	)
+	}
+	if c.Auth.Enabled || c.Auth.CSRFTrustedOrigins != "" {
+		attrs = append(attrs, slog.Any("auth", c.Auth))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // String returns the settings as space-separated key=value pairs, with the

@@ -28,6 +28,7 @@ func defaults() Config {
 		LogLevel:          slog.LevelInfo,
 		LogFormat:         "text",
 		ShutdownTimeout:   30 * time.Second,
+		Auth:              defaultAuth(),
 	}
 }
 
@@ -147,6 +148,7 @@ func TestLoad_Flags(t *testing.T) {
 		LogLevel:          slog.LevelDebug,
 		LogFormat:         "text",
 		ShutdownTimeout:   2 * time.Second,
+		Auth:              defaultAuth(),
 	}
 	c, err := Load(environ, args, testHome)
 	if err != nil {

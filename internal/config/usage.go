@@ -20,7 +20,7 @@ type setting struct {
 // Usage prints them. It is a function, not a variable, so that no caller
 // can change it.
 func settings() []setting {
-	return []setting{
+	base := []setting{
 		{envHost, "host", "addr", defaultHost,
 			"Address the HTTP server binds to."},
 		{envPort, "port", "port", fmt.Sprint(defaultPort),
@@ -66,6 +66,7 @@ func settings() []setting {
 		{envPostgresAzure, "", "", "false",
 			"Azure managed identity login. Not supported by Ember yet: must be unset or false."},
 	}
+	return append(base, authSettings()...)
 }
 
 // Usage writes the text `ember serve --help` prints: every flag with its
@@ -97,18 +98,27 @@ Flags:
 	}
 	b.WriteString("\nEnvironment only (a PostgreSQL connection in parts):\n")
 	for _, s := range ss {
-		if s.flag != "" {
+		if s.flag != "" || isAuthSetting(s.env) {
 			continue
 		}
-		fmt.Fprintf(&b, "  %s\n", s.env)
-		text := s.usage
-		if s.def != "" {
-			text += " Default " + s.def + "."
-		}
-		writeWrapped(&b, text)
+		writeEnvOnly(&b, s)
+	}
+	b.WriteString("\nAuthentication (environment only):\n")
+	for _, s := range authSettings() {
+		writeEnvOnly(&b, s)
 	}
 	b.WriteString("\n  -h, --help\n        Print this help.\n")
 	io.WriteString(w, b.String())
+}
+
+// writeEnvOnly writes the help of a setting that has no flag.
+func writeEnvOnly(b *strings.Builder, s setting) {
+	fmt.Fprintf(b, "  %s\n", s.env)
+	text := s.usage
+	if s.def != "" {
+		text += " Default " + s.def + "."
+	}
+	writeWrapped(b, text)
 }
 
 // writeWrapped writes text indented by 8 spaces and wrapped at 80 columns.

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/emberhq/ember"
+	"github.com/emberhq/ember/internal/auth"
 	"github.com/emberhq/ember/internal/ingest"
 )
 
@@ -31,6 +32,10 @@ type Handler struct {
 	Prompts   ember.PromptService
 	// MaxUploadBytes caps a dataset upload; 0 means 512 MiB.
 	MaxUploadBytes int64
+	// Users and Auth serve users, API keys and the login flow; both or
+	// neither.
+	Users ember.UserService
+	Auth  *auth.Service
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
@@ -51,6 +56,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}
 	if h.Prompts != nil {
 		h.registerPromptRoutes(mux)
+	}
+	if h.Users != nil && h.Auth != nil {
+		h.registerUserRoutes(mux)
 	}
 	if h.Projects != nil {
 		h.registerProjectRoutes(mux)
@@ -92,6 +100,8 @@ func statusOf(code string) int {
 		return http.StatusUnprocessableEntity
 	case ember.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case ember.ETOOMANY:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}

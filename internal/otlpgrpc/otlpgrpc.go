@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	_ "google.golang.org/grpc/encoding/gzip" // accept gzip-compressed exports
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
 
@@ -24,6 +25,10 @@ type Options struct {
 	// MaxRequestBytes caps a message, after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
+	// Authorize, when set, checks every call's "authorization" metadata
+	// ("Bearer <token>", "" when absent) and returns an EUNAUTHORIZED or
+	// EFORBIDDEN error to refuse it (UNAUTHENTICATED, PERMISSION_DENIED).
+	Authorize func(ctx context.Context, authorization string) error
 }
 
 // NewServer returns a gRPC server with the OTLP trace service registered.
@@ -32,11 +37,15 @@ func NewServer(opts Options) *grpc.Server {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &traceService{opts: opts}
-	srv := grpc.NewServer(
+	srvOpts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(int(opts.MaxRequestBytes)),
 		// Refuse before the message is read and decoded when full.
 		grpc.InTapHandle(s.admit),
-	)
+	}
+	if opts.Authorize != nil {
+		srvOpts = append(srvOpts, grpc.UnaryInterceptor(s.authorize))
+	}
+	srv := grpc.NewServer(srvOpts...)
 	ptraceotlp.RegisterGRPCServer(srv, s)
 	return srv
 }
@@ -51,6 +60,26 @@ func (s *traceService) admit(ctx context.Context, _ *tap.Info) (context.Context,
 		return nil, toStatus(err)
 	}
 	return ctx, nil
+}
+
+// authorize is the unary interceptor that applies Options.Authorize. The
+// bearer comes from the "authorization" metadata (gRPC lower-cases keys),
+// else from "api_key" as phoenix-mcp sends it over HTTP.
+func (s *traceService) authorize(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	authorization := ""
+	if v := md.Get("authorization"); len(v) > 0 {
+		authorization = v[0]
+	} else if v := md.Get("api_key"); len(v) > 0 {
+		authorization = "Bearer " + v[0]
+	}
+	if err := s.opts.Authorize(ctx, authorization); err != nil {
+		if c := ember.ErrorCode(err); c != ember.EUNAUTHORIZED && c != ember.EFORBIDDEN {
+			s.opts.Logger.Error("grpc authorization failed", "err", err)
+		}
+		return nil, toStatus(err)
+	}
+	return handler(ctx, req)
 }
 
 // Export stores the request's spans and answers once they are durable.

@@ -59,11 +59,61 @@ async function waitReady(baseUrl, proc, deadline) {
   }
 }
 
+/** The secrets of a server started with authentication on. */
+export const AUTH_SECRET = "compat-secret-0123456789-abcdefghijklmnop";
+export const ADMIN_SECRET = "compat-admin-secret-9876543210-qrstuvwxyz";
+
+/** Whether this run of the suite has authentication on (EMBER_COMPAT_AUTH=1). */
+export const authMode = process.env.EMBER_COMPAT_AUTH === "1";
+
+/**
+ * Creates a system API key with the admin secret, as an operator
+ * bootstrapping a server does, and returns the key.
+ */
+export async function createSystemApiKey(baseUrl, name = "compat") {
+  const res = await fetch(`${baseUrl}/v1/system/api_keys`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${ADMIN_SECRET}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ data: { name } }),
+  });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`create system API key: ${res.status} ${text}`);
+  return JSON.parse(text).data.key;
+}
+
 /**
  * Starts ember and registers hooks that stop it when the test file ends.
- * Returns {baseUrl, grpcUrl, httpPort, grpcPort, dbPath, proc, output()}.
+ * Returns {baseUrl, grpcUrl, httpPort, grpcPort, dbPath, proc, output(), apiKey}.
+ *
+ * With `auth` (default: EMBER_COMPAT_AUTH=1) the server runs with
+ * PHOENIX_ENABLE_AUTH=true, a system API key is created with the admin
+ * secret, and the key is put where a user puts it: PHOENIX_API_KEY (read by
+ * phoenix-client's createClient and phoenix-otel's register) and
+ * OTEL_EXPORTER_OTLP_HEADERS (read by the OTLP/gRPC exporter). The test
+ * files themselves do not change.
  */
-export async function startEmber({ env = {}, timeoutMs = 20000 } = {}) {
+export async function startEmber({ env = {}, timeoutMs = 20000, auth = authMode } = {}) {
+  if (auth) {
+    env = {
+      PHOENIX_ENABLE_AUTH: "true",
+      PHOENIX_SECRET: AUTH_SECRET,
+      PHOENIX_ADMIN_SECRET: ADMIN_SECRET,
+      ...env,
+    };
+  }
+  const server = await startServer({ env, timeoutMs });
+  if (auth) {
+    const probe = await fetch(`${server.baseUrl}/v1/projects`);
+    await probe.arrayBuffer();
+    if (probe.status !== 401) throw new Error(`auth is on but GET /v1/projects without a key gave ${probe.status}`);
+    server.apiKey = await createSystemApiKey(server.baseUrl);
+    process.env.PHOENIX_API_KEY = server.apiKey;
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = `authorization=Bearer%20${server.apiKey}`;
+  }
+  return server;
+}
+
+async function startServer({ env, timeoutMs }) {
   const bin = await emberBinary();
   let lastError;
   // A port picked free may be taken before ember binds it: try again.

@@ -53,6 +53,8 @@ func dropSchema(t testing.TB, url, schema string) {
 
 func TestConformance(t *testing.T) { storetest.RunAll(t, open) }
 
+func TestUserConformance(t *testing.T) { storetest.RunUsers(t, open) }
+
 func TestConcurrentStartup(t *testing.T) {
 	// Several servers starting at once against one empty database: the
 	// migration lock lets exactly one migrate, the others wait and find the

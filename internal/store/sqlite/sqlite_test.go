@@ -24,6 +24,8 @@ func open(t testing.TB) *store.DB {
 
 func TestConformance(t *testing.T) { storetest.RunAll(t, open) }
 
+func TestUserConformance(t *testing.T) { storetest.RunUsers(t, open) }
+
 func TestMemory(t *testing.T) {
 	db, err := sqlite.Open(context.Background(), ":memory:", sqlite.Options{})
 	if err != nil {
