@@ -75,7 +75,12 @@ test("a gzip CSV upload, made as the Python client makes it, round-trips", async
     + "Content-Type: text/csv\r\nContent-Encoding: gzip\r\n\r\n";
   const body = Buffer.concat([Buffer.from(head), gzipSync(csv), Buffer.from(`\r\n--${boundary}--\r\n`)]);
   const res = await fetch(`${ember.baseUrl}/v1/datasets/upload?sync=true`, {
-    method: "POST", headers: { "content-type": `multipart/form-data; boundary=${boundary}` }, body,
+    method: "POST",
+    headers: {
+      "content-type": `multipart/form-data; boundary=${boundary}`,
+      ...(ember.apiKey ? { authorization: `Bearer ${ember.apiKey}` } : {}),
+    },
+    body,
   });
   assert.equal(res.status, 200, await res.clone().text());
   const { data } = await res.json();
@@ -86,7 +91,9 @@ test("a gzip CSV upload, made as the Python client makes it, round-trips", async
     [{ question: "What is 2+2?" }, { answer: "4" }, { topic: "math" }],
     [{ question: 'Quote "this"' }, { answer: "ok" }, {}],
   ]);
-  const csvRes = await fetch(`${ember.baseUrl}/v1/datasets/${data.dataset_id}/csv`);
+  const csvRes = await fetch(`${ember.baseUrl}/v1/datasets/${data.dataset_id}/csv`, {
+    headers: ember.apiKey ? { authorization: `Bearer ${ember.apiKey}` } : {},
+  });
   assert.equal(csvRes.status, 200);
   assert.match(csvRes.headers.get("content-disposition"), /filename\*=UTF-8''compat%20csv\.csv/);
   const text = await csvRes.text();

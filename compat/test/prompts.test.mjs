@@ -278,14 +278,14 @@ test("ember prompt get --format openai agrees with toSDK openai on a plain chat 
   const fromSDK = toSDK({ sdk: "openai", prompt: await getPrompt({ client, prompt: { name: "compat-cli" } }), variables });
   const bin = await emberBinary();
   const { stdout } = await run(bin, ["prompt", "get", "compat-cli", "--format", "openai", "--var", "lang=French", "--var", "text=a long story"], {
-    env: { ...process.env, PHOENIX_HOST: ember.baseUrl, PHOENIX_API_KEY: "", PHOENIX_CLIENT_HEADERS: "" },
+    env: { ...process.env, PHOENIX_HOST: ember.baseUrl, PHOENIX_API_KEY: ember.apiKey ?? "", PHOENIX_CLIENT_HEADERS: "" },
   });
   assert.deepEqual(JSON.parse(stdout), JSON.parse(JSON.stringify(fromSDK)));
 
   // A missing variable is an error, not an empty string.
   await assert.rejects(
     run(bin, ["prompt", "get", "compat-cli", "--format", "openai", "--var", "lang=French"], {
-      env: { ...process.env, PHOENIX_HOST: ember.baseUrl, PHOENIX_API_KEY: "", PHOENIX_CLIENT_HEADERS: "" },
+      env: { ...process.env, PHOENIX_HOST: ember.baseUrl, PHOENIX_API_KEY: ember.apiKey ?? "", PHOENIX_CLIENT_HEADERS: "" },
     }),
     (err) => err.code === 1 && /missing template variables: text/.test(err.stderr),
   );
