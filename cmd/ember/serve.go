@@ -66,6 +66,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		Traces:          db,
 		Datasets:        db,
 		Prompts:         db,
+		Experiments:     db,
 		MaxRequestBytes: cfg.MaxRequestBytes,
 		Logger:          logger,
 	}
