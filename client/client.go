@@ -48,7 +48,9 @@ type Client struct {
 	Traces   *TraceService
 	Sessions *SessionService
 	Datasets *DatasetService
-	Prompts  *PromptService
+	// Experiments calls the experiment routes.
+	Experiments *ExperimentService
+	Prompts     *PromptService
 
 	baseURL    string // no trailing slash; paths start with one
 	httpClient *http.Client
@@ -132,6 +134,7 @@ func New(opts ...Option) (*Client, error) {
 	c.Traces = &TraceService{client: c}
 	c.Sessions = &SessionService{client: c}
 	c.Datasets = &DatasetService{client: c}
+	c.Experiments = &ExperimentService{client: c}
 	c.Prompts = &PromptService{client: c}
 	return c, nil
 }
@@ -140,6 +143,13 @@ func New(opts ...Option) (*Client, error) {
 // New, without a trailing slash.
 func (c *Client) BaseURL() string {
 	return c.baseURL
+}
+
+// Header returns a copy of the headers sent with every request (the API
+// key's Authorization among them), for programs that call the same server
+// another way, such as an OTLP exporter.
+func (c *Client) Header() http.Header {
+	return c.header.Clone()
 }
 
 // maxErrorBody caps how much of a failed reply is read into an *Error.
