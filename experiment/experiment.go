@@ -531,4 +531,3 @@ func (b *jsonBuffer) Write(p []byte) (int, error) {
 	*b = append(*b, p...)
 	return len(p), nil
 }
-
