@@ -469,7 +469,7 @@ func (h *Handler) handleIncompleteEvaluations(w http.ResponseWriter, r *http.Req
 	var names []string
 	for _, n := range r.URL.Query()["evaluation_name"] {
 		if strings.ContainsRune(n, 0) {
-			WriteText(w, http.StatusBadRequest, "evaluation_name must not contain NUL characters")
+			WriteText(w, http.StatusBadRequest, "Invalid evaluation name: null bytes are not allowed")
 			return
 		}
 		if n = strings.TrimSpace(n); n != "" && !slices.Contains(names, n) {

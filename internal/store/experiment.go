@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -277,7 +278,13 @@ func (db *DB) RecordExperimentRun(ctx context.Context, run *ember.ExperimentRun)
 		} else if err != nil {
 			return fmt.Errorf("find experiment example: %w", err)
 		}
-		// An errored run is replaced; a successful one stays.
+		// An errored run is replaced; a successful one stays. The
+		// evaluations of a replaced run scored an output that is gone.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM experiment_run_annotations WHERE experiment_run_id IN
+(SELECT id FROM experiment_runs WHERE experiment_id = $1 AND dataset_example_id = $2 AND repetition_number = $3 AND error IS NOT NULL)`,
+			run.ExperimentID, run.ExampleID, run.RepetitionNumber); err != nil {
+			return fmt.Errorf("drop evaluations of replaced run: %w", err)
+		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO experiment_runs (experiment_id, dataset_example_id, repetition_number, trace_id, output, start_time, end_time, error)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (experiment_id, dataset_example_id, repetition_number) DO UPDATE SET
@@ -442,6 +449,7 @@ ORDER BY r.id`
 				ie.Names = append(ie.Names, n)
 			}
 		}
+		slices.Sort(ie.Names)
 	}
 	return out, nil
 }
