@@ -63,6 +63,9 @@ func TestDependencyRules(t *testing.T) {
 		{module + "/semconv", func(imp string) bool { return !isStd(imp) }, "semantic conventions use the standard library"},
 		{module + "/client", func(imp string) bool { return !isStd(imp) && imp != module+"/api" }, "the SDK client needs only api and the standard library"},
 		{module + "/prompt", func(imp string) bool { return !isStd(imp) && imp != module+"/api" }, "prompt formatting needs only api and the standard library"},
+		{module + "/experiment", func(imp string) bool {
+			return imp == module || strings.HasPrefix(imp, module+"/internal") || strings.HasPrefix(imp, module+"/cmd")
+		}, "the SDK never imports the server"},
 		{module + "/otelreg", func(imp string) bool {
 			return imp == module || strings.HasPrefix(imp, module+"/internal") || strings.HasPrefix(imp, module+"/cmd")
 		}, "the SDK never imports the server"},

@@ -23,7 +23,9 @@ type ProjectFilter struct {
 	// Cursor, when non-zero, keeps projects whose row id is at most Cursor.
 	Cursor int64
 	// Limit caps the number of projects returned; 0 means no cap.
-	Limit int
+	Limit int // ExcludeExperimentProjects drops the projects that receive an
+	// experiment's task traces.
+	ExcludeExperimentProjects bool
 }
 
 // ProjectUpdate holds the changes to a project; nil fields stay as they are.

@@ -51,6 +51,8 @@ type Client struct {
 	Prompts  *PromptService
 	Users    *UserService
 	APIKeys  *APIKeyService
+	// Experiments calls the experiment routes.
+	Experiments *ExperimentService
 
 	baseURL    string // no trailing slash; paths start with one
 	httpClient *http.Client
@@ -134,6 +136,7 @@ func New(opts ...Option) (*Client, error) {
 	c.Traces = &TraceService{client: c}
 	c.Sessions = &SessionService{client: c}
 	c.Datasets = &DatasetService{client: c}
+	c.Experiments = &ExperimentService{client: c}
 	c.Prompts = &PromptService{client: c}
 	c.Users = &UserService{client: c}
 	c.APIKeys = &APIKeyService{client: c}
@@ -144,6 +147,13 @@ func New(opts ...Option) (*Client, error) {
 // New, without a trailing slash.
 func (c *Client) BaseURL() string {
 	return c.baseURL
+}
+
+// Header returns a copy of the headers sent with every request (the API
+// key's Authorization among them), for programs that call the same server
+// another way, such as an OTLP exporter.
+func (c *Client) Header() http.Header {
+	return c.header.Clone()
 }
 
 // maxErrorBody caps how much of a failed reply is read into an *Error.

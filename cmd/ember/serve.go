@@ -74,6 +74,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		Prompts:         db,
 		Users:           db,
 		Auth:            authService,
+		Experiments:     db,
 		MaxRequestBytes: cfg.MaxRequestBytes,
 		Logger:          logger,
 	}

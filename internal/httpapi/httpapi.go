@@ -30,6 +30,8 @@ type Handler struct {
 	Traces    ember.TraceService
 	Datasets  ember.DatasetService
 	Prompts   ember.PromptService
+	// Experiments serves the experiment routes, which need Datasets too.
+	Experiments ember.ExperimentService
 	// MaxUploadBytes caps a dataset upload; 0 means 512 MiB.
 	MaxUploadBytes int64
 	// Users and Auth serve users, API keys and the login flow; both or
@@ -53,6 +55,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerAPIDocRoutes(mux)
 	if h.Datasets != nil {
 		h.registerDatasetRoutes(mux)
+	}
+	if h.Datasets != nil && h.Experiments != nil {
+		h.registerExperimentRoutes(mux)
 	}
 	if h.Prompts != nil {
 		h.registerPromptRoutes(mux)

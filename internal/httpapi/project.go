@@ -42,9 +42,9 @@ func (h *Handler) resolveProject(r *http.Request, identifier string) (*ember.Pro
 	return p, err
 }
 
-// handleProjectIndex lists projects, newest first. Ember has no experiment
-// or dataset-evaluator projects yet, so the flags that would hide them
-// change nothing.
+// handleProjectIndex lists projects, newest first, leaving out the projects
+// of experiments unless include_experiment_projects is set. Ember has no
+// dataset-evaluator projects, so that flag changes nothing.
 func (h *Handler) handleProjectIndex(w http.ResponseWriter, r *http.Request) {
 	limit, ok := queryLimit(w, r, 100, 0)
 	if !ok {
@@ -54,15 +54,19 @@ func (h *Handler) handleProjectIndex(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	for _, flag := range []string{"include_experiment_projects", "include_dataset_evaluator_projects"} {
-		if _, ok := queryBool(w, r, flag, false); !ok {
-			return
-		}
+	includeExperiments, ok := queryBool(w, r, "include_experiment_projects", false)
+	if !ok {
+		return
+	}
+	if _, ok := queryBool(w, r, "include_dataset_evaluator_projects", false); !ok {
+		return
 	}
 	projects, err := h.Projects.FindProjects(r.Context(), ember.ProjectFilter{
 		NameContains: r.URL.Query().Get("name_contains"),
 		Cursor:       cursor,
 		Limit:        limit + 1,
+
+		ExcludeExperimentProjects: !includeExperiments,
 	})
 	if err != nil {
 		h.Error(w, r, err)

@@ -84,9 +84,14 @@ func (db *DB) FindDatasets(ctx context.Context, filter ember.DatasetFilter) ([]*
 	return queryAll(ctx, db.read, "find datasets", q, args, scanDataset)
 }
 
-// DeleteDataset deletes a dataset; versions, examples, revisions and split
-// and label links go with it by cascade.
+// DeleteDataset deletes a dataset; versions, examples, revisions, split
+// and label links and experiments go with it by cascade, and the projects
+// of its experiments after it.
 func (db *DB) DeleteDataset(ctx context.Context, id int64) error {
+	projects, err := db.experimentProjects(ctx, id)
+	if err != nil {
+		return err
+	}
 	res, err := db.write.ExecContext(ctx, `DELETE FROM datasets WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("delete dataset: %w", err)
@@ -94,7 +99,7 @@ func (db *DB) DeleteDataset(ctx context.Context, id int64) error {
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return ember.Errorf(ember.ENOTFOUND, "Dataset does not exist")
 	}
-	return nil
+	return db.deleteProjectsNamed(ctx, projects)
 }
 
 const versionColumns = `id, dataset_id, description, metadata, created_at, example_count`

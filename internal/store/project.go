@@ -60,6 +60,9 @@ func (db *DB) FindProjects(ctx context.Context, filter ember.ProjectFilter) ([]*
 		args = append(args, "%"+escapeLike(strings.ToLower(filter.NameContains))+"%")
 		q += fmt.Sprintf(` AND lower(name) LIKE $%d ESCAPE '\'`, len(args))
 	}
+	if filter.ExcludeExperimentProjects {
+		q += ` AND NOT EXISTS (SELECT 1 FROM experiments x WHERE x.project_name = projects.name)`
+	}
 	if filter.Cursor > 0 {
 		args = append(args, filter.Cursor)
 		q += fmt.Sprintf(` AND id <= $%d`, len(args))
