@@ -35,6 +35,9 @@ const exact = asEvaluator({
 
 let experimentId;
 
+// Raw requests carry the API key when the suite runs with auth on.
+const authHeaders = () => (ember.apiKey ? { authorization: `Bearer ${ember.apiKey}` } : {});
+
 test("runExperiment records runs and evaluations, and traces the task into the experiment's project", async () => {
   const ran = await runExperiment({
     client, logger: silent, dataset: { datasetId }, experimentName: "compat run", repetitions: 2, concurrency: 2,
@@ -63,7 +66,7 @@ test("runExperiment records runs and evaluations, and traces the task into the e
     return spans;
   });
   for (const s of spans) assert.ok(traceIds.has(s.context.trace_id), `span ${s.name} belongs to a run`);
-  const json = await (await fetch(`${ember.baseUrl}/v1/experiments/${experimentId}/json`)).json();
+  const json = await (await fetch(`${ember.baseUrl}/v1/experiments/${experimentId}/json`, { headers: authHeaders() })).json();
   // phoenix-client scores failed runs too (their output is null).
   const scored = json.filter((r) => r.annotations.some((a) => a.name === "exact"));
   assert.equal(scored.length, 6);
@@ -87,7 +90,7 @@ test("resumeExperiment reruns only the failed runs, and a resumed evaluation fil
   });
   // Replacing a failed run drops the evaluations of its old output.
   assert.equal(evaluated, 2, "only the two rerun runs lacked the evaluation");
-  const json = await (await fetch(`${ember.baseUrl}/v1/experiments/${experimentId}/json`)).json();
+  const json = await (await fetch(`${ember.baseUrl}/v1/experiments/${experimentId}/json`, { headers: authHeaders() })).json();
   const wrong = json.filter((r) => r.annotations.find((a) => a.name === "exact")?.label === "wrong");
   assert.equal(wrong.length, 2, "5 + 5 is not 11");
 });
@@ -101,7 +104,7 @@ test("evaluateExperiment adds an evaluator to a finished experiment", async () =
   });
   // evaluateExperiment does not wait for its writes.
   await eventually(async () => {
-    const json = await (await fetch(`${ember.baseUrl}/v1/experiments/${experimentId}/json`)).json();
+    const json = await (await fetch(`${ember.baseUrl}/v1/experiments/${experimentId}/json`, { headers: authHeaders() })).json();
     assert.equal(json.filter((r) => r.annotations.some((a) => a.name === "positive" && a.score === 1)).length, 6);
   });
 });
@@ -112,6 +115,6 @@ test("listExperiments and deleteExperiment", async () => {
   const { projectName } = await getExperimentInfo({ client, experimentId });
   await deleteExperiment({ client, experimentId, deleteProject: true });
   assert.deepEqual(await listExperiments({ client, datasetId }), []);
-  const res = await fetch(`${ember.baseUrl}/v1/projects/${projectName}`);
+  const res = await fetch(`${ember.baseUrl}/v1/projects/${projectName}`, { headers: authHeaders() });
   assert.equal(res.status, 404);
 });
