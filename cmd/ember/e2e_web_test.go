@@ -64,7 +64,7 @@ func webFixture(now time.Time) ptrace.Traces {
 		"metadata": `{"tier":"gold"}`,
 	})
 	add(1, 2, 1, "search-docs", "RETRIEVER", base+50*time.Millisecond, 300*time.Millisecond, map[string]any{
-		"input.value": "reset password",
+		"input.value":                             "reset password",
 		"retrieval.documents.0.document.id":       "kb-17",
 		"retrieval.documents.0.document.content":  "To reset a password open Settings, then Security.",
 		"retrieval.documents.0.document.score":    0.92,
@@ -75,18 +75,18 @@ func webFixture(now time.Time) ptrace.Traces {
 	})
 	add(1, 3, 1, "ChatCompletion", "LLM", base+400*time.Millisecond, 1500*time.Millisecond, map[string]any{
 		"llm.model_name": "gpt-4o", "llm.provider": "openai",
-		"llm.invocation_parameters":                   `{"temperature":0.2,"max_tokens":512}`,
-		"llm.input_messages.0.message.role":           "system",
-		"llm.input_messages.0.message.content":        "You are a helpful support agent.",
-		"llm.input_messages.1.message.role":           "user",
-		"llm.input_messages.1.message.content":        "How do I reset my password?",
-		"llm.output_messages.0.message.role":          "assistant",
+		"llm.invocation_parameters":                                               `{"temperature":0.2,"max_tokens":512}`,
+		"llm.input_messages.0.message.role":                                       "system",
+		"llm.input_messages.0.message.content":                                    "You are a helpful support agent.",
+		"llm.input_messages.1.message.role":                                       "user",
+		"llm.input_messages.1.message.content":                                    "How do I reset my password?",
+		"llm.output_messages.0.message.role":                                      "assistant",
 		"llm.output_messages.0.message.tool_calls.0.tool_call.id":                 "call_1",
 		"llm.output_messages.0.message.tool_calls.0.tool_call.function.name":      "lookup_account",
 		"llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": `{"user":"alice"}`,
-		"llm.prompt_template.template":  "Answer {question} using {context}",
-		"llm.prompt_template.variables": `{"question":"How do I reset my password?"}`,
-		"llm.token_count.prompt":        1200, "llm.token_count.completion": 80,
+		"llm.prompt_template.template":                                            "Answer {question} using {context}",
+		"llm.prompt_template.variables":                                           `{"question":"How do I reset my password?"}`,
+		"llm.token_count.prompt":                                                  1200, "llm.token_count.completion": 80,
 		"input.value": `{"messages":[{"role":"user","content":"How do I reset my password?"}]}`, "input.mime_type": "application/json",
 	})
 	add(1, 4, 1, "lookup_account", "TOOL", base+1950*time.Millisecond, 200*time.Millisecond, map[string]any{
