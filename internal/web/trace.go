@@ -96,7 +96,7 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d := traceData{Trace: t, Tokens: t.TokenCountPrompt + t.TokenCountCompletion, LatencyMS: float64(t.EndTime.Sub(t.StartTime)) / 1e6}
+	d := traceData{Trace: t, LatencyMS: float64(t.EndTime.Sub(t.StartTime)) / 1e6}
 	if len(spans) > maxTraceSpans {
 		spans, d.Truncated = spans[:maxTraceSpans], true
 	}
@@ -121,6 +121,7 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) {
 		if n.Span.StatusCode == ember.StatusError {
 			d.Errors++
 		}
+		d.Tokens += n.Span.LLMTokenCountPrompt + n.Span.LLMTokenCountCompletion
 		d.Rows = append(d.Rows, row)
 		for _, c := range n.Children {
 			flat(c)
