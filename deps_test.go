@@ -48,6 +48,9 @@ func TestDependencyRules(t *testing.T) {
 	}{
 		{module, func(imp string) bool { return !isStd(imp) && imp != module }, "the domain package imports only the standard library"},
 		{module + "/internal/httpapi", func(imp string) bool { return strings.HasPrefix(imp, module+"/internal/store") }, "handlers depend on service interfaces, not the store"},
+		{module + "/internal/web", func(imp string) bool {
+			return strings.HasPrefix(imp, module+"/internal/store") || strings.HasPrefix(imp, module+"/internal/httpapi")
+		}, "pages depend on service interfaces, not the store, and not on the REST handlers"},
 		{module + "/internal/otlpgrpc", func(imp string) bool { return strings.HasPrefix(imp, module+"/internal/store") }, "handlers depend on service interfaces, not the store"},
 		{module + "/internal/ingest", func(imp string) bool { return strings.HasPrefix(imp, module+"/internal/store") }, "ingestion writes through ember.SpanWriter"},
 		{module + "/internal/store", func(imp string) bool {

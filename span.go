@@ -168,8 +168,49 @@ type SpanFilter struct {
 	Condition Expr
 	// Cursor, when non-zero, keeps spans whose row id is at most Cursor.
 	Cursor int64
+	// OrderBy, when set, sorts by a measure instead of by row id: largest
+	// first, or smallest first when Ascending. Ties go by row id in the
+	// same direction. After, when non-nil, continues such a listing after
+	// the span with that key (keyset paging).
+	OrderBy   SpanOrder
+	Ascending bool
+	After     *SpanKey
 	// Limit caps the number of spans returned; 0 means no cap.
 	Limit int
+}
+
+// SpanOrder is a measure spans can be sorted by.
+type SpanOrder string
+
+// The span orders. SpanOrderTokens is the cumulative total token count of
+// the span's subtree. SpanOrderCost is the price of the whole trace for a
+// root span and the span's own price for any other.
+const (
+	SpanOrderLatency SpanOrder = "latency"
+	SpanOrderTokens  SpanOrder = "tokens"
+	SpanOrderCost    SpanOrder = "cost"
+)
+
+// SpanKey is the position of a span in a sorted listing: its measure and
+// row id.
+type SpanKey struct {
+	Value float64
+	ID    int64
+}
+
+// SortValue is the span's measure for order: latency in nanoseconds,
+// cumulative tokens, or cost (which the caller supplies, as spans carry
+// no trace cost).
+func (s *Span) SortValue(order SpanOrder, cost float64) float64 {
+	switch order {
+	case SpanOrderLatency:
+		return float64(s.EndTime.Sub(s.StartTime))
+	case SpanOrderTokens:
+		return float64(s.CumulativeLLMTokenCountPrompt + s.CumulativeLLMTokenCountCompletion)
+	case SpanOrderCost:
+		return cost
+	}
+	return float64(s.ID)
 }
 
 // AttributeMatch selects spans whose attribute at Path (the segments of a

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -300,6 +301,10 @@ func TestAuthRouteMatrix(t *testing.T) {
 						continue // ends the session; TestLogout covers it
 					}
 					resp, body := f.do(t, method, path, c, "{}")
+					if uiPage(path) {
+						checkPage(t, pattern, method, path, c, resp, body)
+						continue
+					}
 					if !strings.HasPrefix(path, "/v1/") && path != "/v1" {
 						// Public: the credential changes nothing.
 						none, _ := f.do(t, method, path, f.creds[0], "{}")
@@ -706,5 +711,86 @@ func TestUserAndKeyRoutes(t *testing.T) {
 	}
 	if st, _, _ := call("GET", "/v1/user", "", session); st != 401 {
 		t.Errorf("session of a deleted user: %d", st)
+	}
+}
+
+// uiPage tells the web UI's pages, which show stored data, from the public
+// paths (login, static files, docs, health).
+func uiPage(path string) bool {
+	return path == "/" || path == "/projects" || strings.HasPrefix(path, "/projects/") || strings.HasPrefix(path, "/redirects/")
+}
+
+// checkPage pins how a UI page answers a credential when auth is on: a
+// signed-out reader is sent to the login page, a signed-out write is 401,
+// viewers only read and deleting a project is for admins.
+func checkPage(t *testing.T, pattern, method, path string, c credential, resp *http.Response, body string) {
+	t.Helper()
+	toLogin := resp.StatusCode == http.StatusFound && strings.Contains(resp.Header.Get("Location"), "/login?next=")
+	switch {
+	case c.role == "" && method == http.MethodGet:
+		if !toLogin {
+			t.Errorf("%s as %s: %d %q, want a redirect to the login page", pattern, c.name, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	case c.role == "":
+		if resp.StatusCode != http.StatusUnauthorized || body != c.fail {
+			t.Errorf("%s as %s: %d %q, want 401 %q", pattern, c.name, resp.StatusCode, body, c.fail)
+		}
+	case method != http.MethodGet && c.role == "VIEWER":
+		if resp.StatusCode != http.StatusForbidden || body != "Viewers cannot perform this action." {
+			t.Errorf("%s as %s: %d %q, want the viewer 403", pattern, c.name, resp.StatusCode, body)
+		}
+	case method == http.MethodPost && strings.HasSuffix(path, "/delete") && strings.Count(path, "/") == 3 && c.role == "MEMBER":
+		if resp.StatusCode != http.StatusForbidden || body != "Only admin or system users can perform this action." {
+			t.Errorf("%s as %s: %d %q, want the admin-only 403", pattern, c.name, resp.StatusCode, body)
+		}
+	default:
+		if toLogin || resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			t.Errorf("%s as %s: %d %q, want it let through", pattern, c.name, resp.StatusCode, body)
+		}
+	}
+}
+
+// TestLoginPage pins the UI's sign-in: a signed-out visitor is sent to the
+// login page, which returns only to this server's paths, and the session
+// cookies from /auth/login open the pages.
+func TestLoginPage(t *testing.T) {
+	env := authEnv(engines(t)[0].env(t))
+	emberCLI(t, env, "user", "create", "--username", "ann", "--email", "ann@example.com", "--role", "MEMBER", "--password", "pw-ann")
+	p := startEmber(t, env)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(p.httpURL + "/projects?range=1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != "/login?next="+url.QueryEscape("/projects?range=1h") {
+		t.Fatalf("signed out: %d %q", resp.StatusCode, loc)
+	}
+	for next, want := range map[string]string{
+		"/projects?range=1h":   `data-next="/projects?range=1h"`,
+		"//evil.example/x":     `data-next="/projects"`,
+		"https://evil.example": `data-next="/projects"`,
+		"/\\evil.example":      `data-next="/projects"`,
+	} {
+		status, body, _ := call(t, "GET", p.httpURL+"/login?next="+url.QueryEscape(next), "")
+		if status != 200 || !strings.Contains(body, want) || !strings.Contains(body, `data-endpoint="/auth/login"`) {
+			t.Errorf("login page for next=%q: %d, want %s in\n%s", next, status, want, body)
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	resp, err = hc.Post(p.httpURL+"/auth/login", "application/json", strings.NewReader(`{"email":"ann@example.com","password":"pw-ann"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = hc.Get(p.httpURL + "/projects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "Sign out") || !strings.Contains(string(b), "default") {
+		t.Errorf("signed in: %d\n%.300s", resp.StatusCode, b)
 	}
 }

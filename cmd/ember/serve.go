@@ -22,6 +22,7 @@ import (
 	"github.com/emberhq/ember/internal/store"
 	"github.com/emberhq/ember/internal/store/postgres"
 	"github.com/emberhq/ember/internal/store/sqlite"
+	"github.com/emberhq/ember/internal/web"
 )
 
 // runServe is `ember serve`: it wires every part together and serves until
@@ -80,6 +81,11 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	mux := http.NewServeMux()
 	api.Register(mux)
+	ui, err := web.New(web.Handler{Projects: db, Spans: db, Traces: db, Summaries: db, RootPath: cfg.HostRootPath, Logger: logger, AuthEnabled: cfg.Auth.Enabled})
+	if err != nil {
+		return err
+	}
+	ui.Register(mux)
 	mux.HandleFunc("/", server.NotFound)
 
 	srv := &server.Server{

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/emberhq/ember"
@@ -24,6 +25,10 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 					return
 				}
 			}
+		}
+		if s.opts.Enabled && Page(r.URL.Path) {
+			s.servePage(w, r, next)
+			return
 		}
 		if !s.opts.Enabled || !Protected(r.URL.Path) {
 			next.ServeHTTP(w, r)
@@ -68,4 +73,25 @@ func writeText(w http.ResponseWriter, status int, text string) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(text)))
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(text))
+}
+
+// servePage lets a signed-in user reach a UI page and sends anyone else to
+// the login page, which returns them where they were going.
+func (s *Service) servePage(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	token, _ := bearer(r)
+	p, err := s.Authenticate(r.Context(), token)
+	if err != nil {
+		if ember.ErrorCode(err) == ember.EUNAUTHORIZED && IsRead(r.Method) {
+			target := s.opts.RootPath + "/login?next=" + url.QueryEscape(s.opts.RootPath+r.URL.RequestURI())
+			http.Redirect(w, r, target, http.StatusFound)
+			return
+		}
+		s.writeError(w, err)
+		return
+	}
+	if err := AuthorizePage(r.Method, r.URL.Path, p); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 }

@@ -67,6 +67,31 @@ func Protected(path string) bool {
 	return path == "/v1" || strings.HasPrefix(path, "/v1/")
 }
 
+// Page reports whether a path is a page of the web UI, which shows stored
+// data and so needs a signed-in user when authentication is on. The login
+// page and the UI's static files stay public.
+func Page(path string) bool {
+	path = cleanPath(path)
+	return path == "" || path == "/" || path == "/projects" || strings.HasPrefix(path, "/projects/") || strings.HasPrefix(path, "/redirects/")
+}
+
+// pageAdminOnly are the UI actions kept for admins, as their REST
+// counterparts are.
+var pageAdminOnly = []route{{"POST", "/projects/*/delete"}}
+
+// AuthorizePage applies the role matrix to a UI request: viewers only
+// read, and deleting a project is for admins.
+func AuthorizePage(method, path string, p *Principal) error {
+	path = cleanPath(path)
+	if !IsRead(method) && p.User.Role == ember.RoleViewer {
+		return ember.Errorf(ember.EFORBIDDEN, MsgViewer)
+	}
+	if matchAny(pageAdminOnly, method, path) && !p.IsAdmin() {
+		return ember.Errorf(ember.EFORBIDDEN, MsgAdminOnly)
+	}
+	return nil
+}
+
 // IsRead reports whether a method only reads.
 func IsRead(method string) bool {
 	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions

@@ -664,11 +664,39 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 		}
 		where = append(where, sql)
 	}
+	order := "s.id DESC"
+	if filter.OrderBy != "" {
+		measure, err := spanMeasure(filter.OrderBy)
+		if err != nil {
+			return nil, err
+		}
+		dir, cmp := "DESC", "<"
+		if filter.Ascending {
+			dir, cmp = "ASC", ">"
+		}
+		if k := filter.After; k != nil {
+			v := any(k.Value)
+			if filter.OrderBy != ember.SpanOrderCost {
+				v = int64(k.Value) // integer measures compare exactly
+			}
+			p, q := arg(v), arg(k.ID)
+			where = append(where, "("+measure+" "+cmp+" "+p+" OR ("+measure+" = "+p+" AND s.id "+cmp+" "+q+"))")
+		}
+		order = measure + " " + dir + ", s.id " + dir
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	from := ` FROM spans s JOIN traces t ON t.id = s.trace_rowid LEFT JOIN project_sessions ps ON ps.id = t.project_session_id`
+	if filter.OrderBy != "" {
+		// Sorted by a measure: one query, the page found by the sort.
+		q := `SELECT ` + spanColumns + from + cond + ` ORDER BY ` + order
+		if filter.Limit > 0 {
+			q += ` LIMIT ` + arg(filter.Limit)
+		}
+		return queryAll(ctx, db.read, "find spans", q, args, scanSpan)
+	}
 	if filter.Limit <= 0 {
 		q := `SELECT ` + spanColumns + from + cond + ` ORDER BY s.id DESC`
 		return queryAll(ctx, db.read, "find spans", q, args, scanSpan)
@@ -683,6 +711,20 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 	ids += cond + ` ORDER BY s.id DESC LIMIT ` + arg(filter.Limit)
 	q := `SELECT ` + spanColumns + from + ` WHERE s.id IN (` + ids + `) ORDER BY s.id DESC`
 	return queryAll(ctx, db.read, "find spans", q, args, scanSpan)
+}
+
+// spanMeasure is the SQL of a span order's measure over spans s.
+func spanMeasure(order ember.SpanOrder) (string, error) {
+	switch order {
+	case ember.SpanOrderLatency:
+		return "(s.end_time - s.start_time)", nil
+	case ember.SpanOrderTokens:
+		return "(s.cumulative_llm_token_count_prompt + s.cumulative_llm_token_count_completion)", nil
+	case ember.SpanOrderCost:
+		return `(CASE WHEN s.parent_id IS NULL THEN (SELECT COALESCE(SUM(c.total_cost), 0) FROM span_costs c WHERE c.trace_rowid = s.trace_rowid)
+	ELSE COALESCE((SELECT c.total_cost FROM span_costs c WHERE c.span_rowid = s.id), 0) END)`, nil
+	}
+	return "", ember.Errorf(ember.EINVALID, "unknown span order %q", order)
 }
 
 // narrowTimeWindow is the share of a project's time span under which the
