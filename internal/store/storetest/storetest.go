@@ -44,6 +44,7 @@ func RunAll(t *testing.T, open Opener) {
 	t.Run("UnicodeAndLargeValues", func(t *testing.T) { testUnicode(t, open) })
 	t.Run("TransferTraces", func(t *testing.T) { testTransferTraces(t, open) })
 	t.Run("SpanPagesByTime", func(t *testing.T) { testSpanPagesByTime(t, open) })
+	t.Run("Annotations", func(t *testing.T) { testAnnotations(t, open) })
 }
 
 var base = time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
