@@ -27,6 +27,11 @@ type Handler struct {
 	Projects  ember.ProjectService
 	Spans     ember.SpanService
 	Traces    ember.TraceService
+	// Annotations stores annotations written with sync=true and serves
+	// listings; AnnotationQueue stores the others in the background.
+	Annotations       ember.AnnotationService
+	AnnotationQueue   ingest.AnnotationEnqueuer
+	AnnotationConfigs ember.AnnotationConfigService
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
@@ -50,6 +55,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 				h.registerTraceRoutes(mux)
 				h.registerSessionRoutes(mux)
 			}
+		}
+		if h.Annotations != nil && h.AnnotationQueue != nil {
+			h.registerAnnotationRoutes(mux)
+		}
+		if h.AnnotationConfigs != nil {
+			h.registerAnnotationConfigRoutes(mux)
 		}
 	}
 }
