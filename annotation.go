@@ -1,9 +1,13 @@
 package ember
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // AnnotationTarget is what an annotation describes.
@@ -238,4 +242,76 @@ type AnnotationService interface {
 	// SummarizeAnnotations returns, per annotation name in name order, the
 	// counts of labels and the mean score, for the UI's summaries.
 	SummarizeAnnotations(ctx context.Context, filter AnnotationSummaryFilter) ([]AnnotationSummary, error)
+}
+
+// CleanText returns s as Ember stores text: valid UTF-8 without NUL bytes,
+// which PostgreSQL refuses in text and JSON; both become U+FFFD.
+func CleanText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// CleanMetadata returns annotation metadata as Ember stores it: a JSON
+// object whose strings (keys included) are cleaned as CleanText cleans
+// them and whose numbers both engines can hold: integers as written, any
+// other number as the nearest float64. Empty or null metadata is {}. It is
+// EINVALID when raw is not a JSON object or holds a number beyond float64.
+func CleanMetadata(raw json.RawMessage) (json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" {
+		return json.RawMessage("{}"), nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil || obj == nil || dec.More() {
+		return nil, Errorf(EINVALID, "Annotation metadata must be a JSON object")
+	}
+	cleaned, err := cleanJSON(obj)
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(cleaned)
+	if err != nil {
+		return nil, Errorf(EINVALID, "Annotation metadata must be a JSON object")
+	}
+	return out, nil
+}
+
+func cleanJSON(v any) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return CleanText(x), nil
+	case json.Number:
+		if _, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return x, nil
+		}
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			return nil, Errorf(EINVALID, "Annotation metadata holds a number out of range: %.40s", string(x))
+		}
+		return f, nil
+	case []any:
+		for i, e := range x {
+			c, err := cleanJSON(e)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = c
+		}
+		return x, nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			c, err := cleanJSON(e)
+			if err != nil {
+				return nil, err
+			}
+			out[CleanText(k)] = c
+		}
+		return out, nil
+	}
+	return v, nil
 }

@@ -229,8 +229,10 @@ func parseAnnotations(body json.RawMessage, target ember.AnnotationTarget) ([]*e
 		if raw, present := f.value("metadata", false); present && !isNull(raw) {
 			if trimmed := bytes.TrimSpace(raw); firstByte(trimmed) != '{' || !json.Valid(trimmed) {
 				f.add(validationIssue{Type: "dict_type", Loc: f.at("metadata"), Msg: "Input should be a valid dictionary", Input: rawInput(raw)})
+			} else if cleaned, err := ember.CleanMetadata(trimmed); err != nil {
+				f.add(validationIssue{Type: "finite_number", Loc: f.at("metadata"), Msg: "Input should be a finite number", Input: rawInput(raw)})
 			} else {
-				a.Metadata = append(json.RawMessage(nil), trimmed...)
+				a.Metadata = cleaned
 			}
 		}
 		if id, ok := f.str("identifier", false, false); ok {

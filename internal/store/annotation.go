@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -157,7 +156,7 @@ func (db *DB) writeAnnotations(ctx context.Context, annotations []*ember.Annotat
 		if err != nil {
 			return nil, err
 		}
-		if err := checkAnnotation(a); err != nil {
+		if err := cleanAnnotation(a); err != nil {
 			return nil, err
 		}
 		if a.UpdatedAt.IsZero() {
@@ -190,8 +189,9 @@ func (db *DB) writeAnnotations(ctx context.Context, annotations []*ember.Annotat
 	return outcomes, db.Sync(ctx)
 }
 
-// checkAnnotation refuses what the tables' constraints would.
-func checkAnnotation(a *ember.Annotation) error {
+// cleanAnnotation refuses what the tables' constraints would, and cleans
+// text and metadata into what both engines store.
+func cleanAnnotation(a *ember.Annotation) error {
 	if !slices.Contains(ember.AnnotatorKinds, a.AnnotatorKind) {
 		return ember.Errorf(ember.EINVALID, "Unknown annotator kind %q", string(a.AnnotatorKind))
 	}
@@ -200,10 +200,14 @@ func checkAnnotation(a *ember.Annotation) error {
 	default:
 		return ember.Errorf(ember.EINVALID, "Unknown annotation source %q", string(a.Source))
 	}
-	if m := bytes.TrimSpace(a.Metadata); len(m) > 0 && string(m) != "null" {
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(m, &obj) != nil || obj == nil {
-			return ember.Errorf(ember.EINVALID, "Annotation metadata must be a JSON object")
+	metadata, err := ember.CleanMetadata(a.Metadata)
+	if err != nil {
+		return err
+	}
+	a.Metadata = metadata
+	for _, s := range []*string{&a.SpanID, &a.TraceID, &a.SessionID, &a.Name, &a.Identifier, a.Label, a.Explanation} {
+		if s != nil {
+			*s = ember.CleanText(*s)
 		}
 	}
 	return nil
@@ -399,8 +403,8 @@ func (w *annotationBatch) appendRow(args []any, a *ember.Annotation) []any {
 	if a.UserID != 0 {
 		user = a.UserID
 	}
-	metadata := bytes.TrimSpace(a.Metadata)
-	if len(metadata) == 0 || string(metadata) == "null" {
+	metadata := a.Metadata
+	if len(metadata) == 0 {
 		metadata = []byte("{}")
 	}
 	// A new row was created when this version was made.

@@ -133,6 +133,14 @@ func (db *DB) FindAnnotationConfigByName(ctx context.Context, name string) (*emb
 // checkConfig refuses the reserved name and an inconsistent config, in
 // the order Phoenix does.
 func checkConfig(c *ember.AnnotationConfig) error {
+	c.Name = ember.CleanText(c.Name)
+	if c.Description != nil {
+		d := ember.CleanText(*c.Description)
+		c.Description = &d
+	}
+	for i := range c.Values {
+		c.Values[i].Label = ember.CleanText(c.Values[i].Label)
+	}
 	if c.Name == ember.NoteAnnotationName {
 		return ember.Errorf(ember.ECONFLICT, "The name 'note' is reserved for trace and span notes and cannot be used for annotation configs.")
 	}

@@ -22,6 +22,7 @@ func testAnnotations(t *testing.T, open Opener) {
 	t.Run("Documents", func(t *testing.T) { testAnnotationDocuments(t, open) })
 	t.Run("Apply", func(t *testing.T) { testAnnotationApply(t, open) })
 	t.Run("Invalid", func(t *testing.T) { testAnnotationInvalid(t, open) })
+	t.Run("CleanText", func(t *testing.T) { testAnnotationCleanText(t, open) })
 	t.Run("Find", func(t *testing.T) { testAnnotationFind(t, open) })
 	t.Run("Delete", func(t *testing.T) { testAnnotationDelete(t, open) })
 	t.Run("Cascade", func(t *testing.T) { testAnnotationCascade(t, open) })
@@ -354,6 +355,44 @@ func testAnnotationInvalid(t *testing.T, open Opener) {
 	}
 	if _, err := db.FindAnnotations(ctx, ember.AnnotationFilter{Target: "nope"}); ember.ErrorCode(err) != ember.EINVALID {
 		t.Errorf("find with an unknown target: %v", err)
+	}
+}
+
+func testAnnotationCleanText(t *testing.T, open Opener) {
+	// NUL bytes, invalid UTF-8, lone surrogates and numbers beyond what
+	// PostgreSQL's jsonb holds are stored cleaned on both engines.
+	db := open(t)
+	p := annotatedProject(t, db)
+	a := annotation(ember.AnnotationTargetSpan, "1", "n\x00ame", labeled("l\xffabel"), identified("id\x00"), func(a *ember.Annotation) {
+		a.Explanation = strp("nul \x00 here")
+		a.Metadata = json.RawMessage(`{"k\u0000":"v\u0000","s":"\ud800","tiny":1e-999999,"big":123456789012345678901234567890,"int":9007199254740993,"list":[1.50,"\u0000"]}`)
+	})
+	upsert(t, db, a)
+	got := findAnnotations(t, db, ember.AnnotationFilter{Target: ember.AnnotationTargetSpan, ProjectID: p.ID})
+	if len(got) != 1 {
+		t.Fatalf("annotations: %d", len(got))
+	}
+	g := got[0]
+	if g.Name != "n\uFFFDame" || *g.Label != "l\uFFFDabel" || g.Identifier != "id\uFFFD" || *g.Explanation != "nul \uFFFD here" {
+		t.Errorf("text: %q %q %q %q", g.Name, *g.Label, g.Identifier, *g.Explanation)
+	}
+	want := `{"k\uFFFD":"v\uFFFD","s":"\uFFFD","tiny":0,"big":1.2345678901234568e+29,"int":9007199254740993,"list":[1.5,"\uFFFD"]}`
+	if !jsonEqual(g.Metadata, json.RawMessage(want)) {
+		t.Errorf("metadata %s, want %s", g.Metadata, want)
+	}
+	for _, bad := range []string{`{"a":1e999}`, `[1]`, `"x"`, `{"a":1} {}`} {
+		b := annotation(ember.AnnotationTargetSpan, "1", "x", func(a *ember.Annotation) { a.Metadata = json.RawMessage(bad) })
+		if err := db.UpsertAnnotations(context.Background(), []*ember.Annotation{b}); ember.ErrorCode(err) != ember.EINVALID {
+			t.Errorf("metadata %s: %v", bad, err)
+		}
+	}
+	c := categorical("c\x00", "a\x00")
+	c.Description = strp("d\x00")
+	if err := db.CreateAnnotationConfig(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "c\uFFFD" || *c.Description != "d\uFFFD" || c.Values[0].Label != "a\uFFFD" {
+		t.Errorf("config text: %+v", c)
 	}
 }
 
