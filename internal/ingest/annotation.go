@@ -271,9 +271,19 @@ func (q *AnnotationQueue) take(draining bool) (batch []*pendingAnnotation, next 
 		q.fresh = nil // let the backing array go
 	}
 	now := q.opts.Now()
+	// Annotations of a target that is due go together, whenever each
+	// falls due: its target arrives for all of them at once, and two
+	// versions of one annotation applied apart would show the older one
+	// for a while.
+	due := map[string]bool{}
+	for _, p := range q.waiting {
+		if draining || !p.due.After(now) {
+			due[targetOf(p.a)] = true
+		}
+	}
 	kept := q.waiting[:0]
 	for _, p := range q.waiting {
-		if len(batch) < q.opts.MaxBatch && (draining || !p.due.After(now)) {
+		if len(batch) < q.opts.MaxBatch && due[targetOf(p.a)] {
 			batch = append(batch, p)
 			continue
 		}
@@ -374,4 +384,13 @@ func (q *AnnotationQueue) write(anns []*ember.Annotation) ([]ember.AnnotationOut
 		return nil, err
 	}
 	return outcomes, nil
+}
+
+// targetOf names an annotation's target: its type and natural key.
+func targetOf(a *ember.Annotation) string {
+	target := a.Target
+	if target == ember.AnnotationTargetDocument {
+		target = ember.AnnotationTargetSpan // a document is its span's
+	}
+	return string(target) + "\x00" + a.TargetKey()
 }

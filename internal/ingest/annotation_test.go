@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ type fakeAnnotations struct {
 	targets map[string]bool
 	stored  map[string]*ember.Annotation // by name and span id
 	calls   int
+	labels  []string // every label stored, in order
 	block   chan struct{}
 	fail    func([]*ember.Annotation) error
 }
@@ -50,6 +52,8 @@ func (f *fakeAnnotations) ApplyAnnotations(ctx context.Context, anns []*ember.An
 	defer f.mu.Unlock()
 	f.calls++
 	out := make([]ember.AnnotationOutcome, len(anns))
+	newest := map[string]*ember.Annotation{}
+	var keys []string
 	for i, a := range anns {
 		switch {
 		case a.DocumentPosition < 0:
@@ -58,9 +62,19 @@ func (f *fakeAnnotations) ApplyAnnotations(ctx context.Context, anns []*ember.An
 			out[i] = ember.AnnotationTargetMissing
 		default:
 			key := a.Name + "/" + a.SpanID
-			if old := f.stored[key]; old == nil || !old.UpdatedAt.After(a.UpdatedAt) {
-				f.stored[key] = a
+			if n := newest[key]; n == nil {
+				keys = append(keys, key)
+				newest[key] = a
+			} else if !n.UpdatedAt.After(a.UpdatedAt) {
+				newest[key] = a
 			}
+		}
+	}
+	for _, key := range keys {
+		a := newest[key]
+		if old := f.stored[key]; old == nil || !old.UpdatedAt.After(a.UpdatedAt) {
+			f.stored[key] = a
+			f.labels = append(f.labels, *a.Label)
 		}
 	}
 	return out, nil
@@ -80,6 +94,14 @@ func (f *fakeAnnotations) label(name, spanID string) string {
 		return ""
 	}
 	return *a.Label
+}
+
+// history lists the labels stored, in order; a batch stores only the
+// newest version of each annotation, as the real store does.
+func (f *fakeAnnotations) history() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(f.labels, ",")
 }
 
 func (f *fakeAnnotations) count() int {
@@ -217,6 +239,39 @@ func TestAnnotationQueueNewestWins(t *testing.T) {
 	waitFor(t, func() bool { return q.Stats().Queued == 0 })
 	if got := store.label("quality", "s"); got != "second" {
 		t.Errorf("kept %q", got)
+	}
+	closeQueue(t, q)
+}
+
+func TestAnnotationQueueRetriesATargetTogether(t *testing.T) {
+	// Two versions of one annotation wait with different retry times; when
+	// the earlier falls due, the later goes with it, so the older version
+	// is never stored on its own.
+	store := newFakeAnnotations()
+	tick := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return tick
+	}
+	advance := func(d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		tick = tick.Add(d)
+	}
+	q := NewAnnotationQueue(store, AnnotationQueueOptions{Now: now, RetryDelay: time.Second, MaxRetryDelay: time.Second})
+	q.Enqueue([]*ember.Annotation{spanAnnotation("s", "quality", "first")})
+	waitFor(t, func() bool { return q.Stats().Retries == 1 })
+	advance(time.Millisecond) // the second is newer and due a moment later
+	q.Enqueue([]*ember.Annotation{spanAnnotation("s", "quality", "second")})
+	waitFor(t, func() bool { return q.Stats().Retries == 2 })
+	store.addTarget("s")
+	advance(time.Second - time.Millisecond) // only the first is due
+	q.wake <- struct{}{}
+	waitFor(t, func() bool { return q.Stats().Queued == 0 })
+	if got := store.history(); got != "second" {
+		t.Errorf("stored %s; the older version must never be stored alone", got)
 	}
 	closeQueue(t, q)
 }
