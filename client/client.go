@@ -46,6 +46,10 @@ type Client struct {
 	Spans    *SpanService
 	Traces   *TraceService
 	Sessions *SessionService
+	// Annotations and AnnotationConfigs call the annotation, note and
+	// annotation config routes.
+	Annotations       *AnnotationService
+	AnnotationConfigs *AnnotationConfigService
 
 	baseURL    string // no trailing slash; paths start with one
 	httpClient *http.Client
@@ -128,6 +132,8 @@ func New(opts ...Option) (*Client, error) {
 	c.Spans = &SpanService{client: c}
 	c.Traces = &TraceService{client: c}
 	c.Sessions = &SessionService{client: c}
+	c.Annotations = &AnnotationService{client: c}
+	c.AnnotationConfigs = &AnnotationConfigService{client: c}
 	return c, nil
 }
 

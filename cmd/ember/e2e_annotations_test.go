@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/emberhq/ember"
+	"github.com/emberhq/ember/api"
+	"github.com/emberhq/ember/client"
 )
 
 // annotationTraces builds a trace of project "annotations" with a root
@@ -364,3 +366,85 @@ func TestAnnotationQueueDrainsOnShutdown(t *testing.T) {
 		}
 	})
 }
+
+// TestGoSDKAnnotations drives the annotation routes of a running server
+// with the Go SDK.
+func TestGoSDKAnnotations(t *testing.T) {
+	p := startEmber(t, engines(t)[0].env(t))
+	ctx := context.Background()
+	c, err := client.New(client.WithBaseURL(p.httpURL), client.WithEnviron(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	td, traceID, rootID, retrieverID := annotationTraces(5, "sdk-session")
+	mustExport(t, p, td)
+	label := func(s string) *api.AnnotationResult { return &api.AnnotationResult{Label: &s} }
+
+	cfg, err := c.AnnotationConfigs.Create(ctx, api.AnnotationConfig{Name: "verdict", Type: api.AnnotationConfigCategorical, OptimizationDirection: ptrTo(api.OptimizeMaximize),
+		Values: []api.CategoricalAnnotationValue{{Label: "pass", Score: ptrTo(1.0)}, {Label: "fail", Score: ptrTo(0.0)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AnnotationConfigs.Assign(ctx, "annotations", cfg.ID); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := c.Annotations.AnnotateSpans(ctx, []api.SpanAnnotationData{{SpanID: rootID, Name: "verdict", AnnotatorKind: api.AnnotatorLLM, Result: label("pass")}}, client.AnnotateOptions{Sync: true})
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("AnnotateSpans: %v %v", ids, err)
+	}
+	if _, err := c.Annotations.AnnotateSpans(ctx, []api.SpanAnnotationData{{SpanID: rootID, Name: "verdict", AnnotatorKind: api.AnnotatorLLM, Result: label("meh")}}, client.AnnotateOptions{}); !client.IsUnprocessable(err) {
+		t.Errorf("a label the config does not allow: %v", err)
+	}
+	if _, err := c.Annotations.AnnotateTraces(ctx, []api.TraceAnnotationData{{TraceID: traceID, Name: "helpful", AnnotatorKind: api.AnnotatorHuman, Result: label("yes")}}, client.AnnotateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Annotations.AnnotateSessions(ctx, []api.SessionAnnotationData{{SessionID: "sdk-session", Name: "solved", AnnotatorKind: api.AnnotatorCode, Result: label("yes")}}, client.AnnotateOptions{Sync: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Annotations.AnnotateDocuments(ctx, []api.DocumentAnnotationData{{SpanID: retrieverID, DocumentPosition: 1, Name: "relevant", AnnotatorKind: api.AnnotatorLLM, Result: label("yes")}}, client.AnnotateOptions{Sync: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Annotations.AddSpanNote(ctx, api.SpanNoteData{SpanID: rootID, Note: "check the sources"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Annotations.AddSpanNote(ctx, api.SpanNoteData{SpanID: "0000000000000bad", Note: "x"}); !client.IsNotFound(err) {
+		t.Errorf("note on a missing span: %v", err)
+	}
+	var got []string
+	for a, err := range c.Annotations.AllSpanAnnotations(ctx, "annotations", client.AnnotationFilter{IDs: []string{rootID}, Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, a.Name)
+	}
+	if strings.Join(got, ",") != "note,verdict" {
+		t.Errorf("span annotations: %v", got)
+	}
+	waitForAnnotations(t, p, "trace", "trace_ids="+traceID, 1)
+	traces, _, err := c.Annotations.ListTraceAnnotations(ctx, "annotations", client.AnnotationFilter{IDs: []string{traceID}})
+	if err != nil || len(traces) != 1 || traces[0].TraceID != traceID || *traces[0].Result.Label != "yes" {
+		t.Errorf("trace annotations: %+v %v", traces, err)
+	}
+	if err := c.Annotations.DeleteSpanAnnotations(ctx, "annotations", client.AnnotationDeletion{All: true, Name: "note"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Annotations.DeleteSpanAnnotations(ctx, "annotations", client.AnnotationDeletion{}); !client.IsUnprocessable(err) {
+		t.Errorf("unbounded delete: %v", err)
+	}
+	sessions, _, err := c.Annotations.ListSessionAnnotations(ctx, "annotations", client.AnnotationFilter{IDs: []string{"sdk-session"}})
+	if err != nil || len(sessions) != 1 || sessions[0].SessionID != "sdk-session" {
+		t.Errorf("session annotations: %+v %v", sessions, err)
+	}
+	configs, err := c.AnnotationConfigs.SetForProject(ctx, "annotations", nil)
+	if err != nil || len(configs) != 0 {
+		t.Errorf("SetForProject: %v %v", configs, err)
+	}
+	if _, err := c.AnnotationConfigs.Delete(ctx, "verdict"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AnnotationConfigs.Get(ctx, cfg.ID); !client.IsNotFound(err) {
+		t.Errorf("deleted config: %v", err)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
