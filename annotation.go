@@ -263,6 +263,9 @@ func CleanMetadata(raw json.RawMessage) (json.RawMessage, error) {
 	if len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" {
 		return json.RawMessage("{}"), nil
 	}
+	if plainJSONObject(raw) {
+		return raw, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var obj map[string]any
@@ -314,4 +317,42 @@ func cleanJSON(v any) (any, error) {
 		return out, nil
 	}
 	return v, nil
+}
+
+// plainJSONObject reports whether raw is a valid JSON object that needs no
+// cleaning: valid UTF-8 without NUL, no \u escapes (which could hide a NUL
+// or a lone surrogate), and numbers that are plain integers or decimals
+// of modest length. Most metadata is; the rest is decoded and re-encoded.
+func plainJSONObject(raw []byte) bool {
+	if raw[0] != '{' || !utf8.Valid(raw) || bytes.IndexByte(raw, 0) >= 0 || !json.Valid(raw) {
+		return false
+	}
+	inString, escaped, number := false, false, 0
+	for _, c := range raw {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				if c == 'u' {
+					return false
+				}
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString, number = true, 0
+		case c >= '0' && c <= '9' || c == '-' || c == '.':
+			if number++; number > 18 {
+				return false
+			}
+		case (c == 'e' || c == 'E') && number > 0:
+			return false // an exponent: maybe beyond what the engines hold
+		default:
+			number = 0
+		}
+	}
+	return true
 }

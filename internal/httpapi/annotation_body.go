@@ -22,8 +22,8 @@ import (
 // what is wrong with them.
 type fields struct {
 	obj    map[string]json.RawMessage
-	loc    []any // where the object is: ["body", "data", 0]
-	input  any   // the object as decoded, echoed by "missing" issues
+	loc    []any           // where the object is: ["body", "data", 0]
+	raw    json.RawMessage // the object, echoed by "missing" issues
 	issues *[]validationIssue
 }
 
@@ -36,7 +36,7 @@ func readObject(raw json.RawMessage, loc []any, issues *[]validationIssue) (fiel
 		*issues = append(*issues, validationIssue{Type: "model_type", Loc: loc, Msg: "Input should be a valid dictionary or object to extract fields from", Input: rawInput(raw)})
 		return f, false
 	}
-	f.input = rawInput(raw)
+	f.raw = raw
 	return f, true
 }
 
@@ -49,7 +49,7 @@ func (f fields) value(name string, required bool) (raw json.RawMessage, present 
 	raw, ok := f.obj[name]
 	if !ok {
 		if required {
-			f.add(validationIssue{Type: "missing", Loc: f.at(name), Msg: "Field required", Input: f.input})
+			f.add(validationIssue{Type: "missing", Loc: f.at(name), Msg: "Field required", Input: rawInput(f.raw)})
 		}
 		return nil, false
 	}
@@ -201,8 +201,19 @@ func dataList(body json.RawMessage, issues *[]validationIssue) ([]json.RawMessag
 var annotatorKinds = []string{string(ember.AnnotatorLLM), string(ember.AnnotatorCode), string(ember.AnnotatorHuman)}
 
 // parseAnnotations reads the body of POST /v1/{span,trace,session,document}_annotations
-// into annotations of target, or the issues that make it a 422.
+// into annotations of target, or the issues that make it a 422. A
+// well-formed body is decoded in one pass; anything unusual is then read
+// field by field, to report exactly what is wrong.
 func parseAnnotations(body json.RawMessage, target ember.AnnotationTarget) ([]*ember.Annotation, []validationIssue) {
+	if anns, ok := parseAnnotationsFast(body, target); ok {
+		return anns, nil
+	}
+	return parseAnnotationsByField(body, target)
+}
+
+// parseAnnotationsByField reads an annotation body field by field,
+// reporting every problem as Phoenix's request model would.
+func parseAnnotationsByField(body json.RawMessage, target ember.AnnotationTarget) ([]*ember.Annotation, []validationIssue) {
 	var issues []validationIssue
 	items, ok := dataList(body, &issues)
 	if !ok {
@@ -257,6 +268,90 @@ func parseAnnotations(body json.RawMessage, target ember.AnnotationTarget) ([]*e
 		return nil, issues
 	}
 	return anns, nil
+}
+
+// fastAnnotation is an annotation as a well-formed request carries it.
+// Pointers and raw values tell what is absent or null.
+type fastAnnotation struct {
+	Name          *string `json:"name"`
+	AnnotatorKind *string `json:"annotator_kind"`
+	Result        *struct {
+		Label       *string  `json:"label"`
+		Score       *float64 `json:"score"`
+		Explanation *string  `json:"explanation"`
+	} `json:"result"`
+	Metadata         json.RawMessage `json:"metadata"`
+	Identifier       json.RawMessage `json:"identifier"`
+	SpanID           *string         `json:"span_id"`
+	TraceID          *string         `json:"trace_id"`
+	SessionID        *string         `json:"session_id"`
+	DocumentPosition *int64          `json:"document_position"`
+}
+
+// parseAnnotationsFast decodes a well-formed annotation body in one pass;
+// ok is false when anything needs the field-by-field reading: a missing or
+// null required field, a value of another type, an unknown annotator kind,
+// metadata that is not an object or holds an unstorable number. (It
+// matches field names as encoding/json does, ignoring case, so it also
+// takes "Name" for "name"; no client sends that.)
+func parseAnnotationsFast(body json.RawMessage, target ember.AnnotationTarget) ([]*ember.Annotation, bool) {
+	var req struct {
+		Data *[]*fastAnnotation `json:"data"`
+	}
+	if firstByte(body) != '{' || json.Unmarshal(body, &req) != nil || req.Data == nil {
+		return nil, false
+	}
+	anns := make([]*ember.Annotation, len(*req.Data))
+	for i, f := range *req.Data {
+		if f == nil || f.Name == nil || f.AnnotatorKind == nil || !slices.Contains(annotatorKinds, *f.AnnotatorKind) {
+			return nil, false
+		}
+		a := &ember.Annotation{Target: target, Source: ember.AnnotationSourceAPI, Name: *f.Name, AnnotatorKind: ember.AnnotatorKind(*f.AnnotatorKind)}
+		var key *string
+		switch target {
+		case ember.AnnotationTargetTrace:
+			key = f.TraceID
+		case ember.AnnotationTargetSession:
+			key = f.SessionID
+		default:
+			key = f.SpanID
+		}
+		if key == nil {
+			return nil, false
+		}
+		switch target {
+		case ember.AnnotationTargetTrace:
+			a.TraceID = *key
+		case ember.AnnotationTargetSession:
+			a.SessionID = *key
+		default:
+			a.SpanID = *key
+		}
+		if target == ember.AnnotationTargetDocument {
+			if f.DocumentPosition == nil {
+				return nil, false
+			}
+			a.DocumentPosition = *f.DocumentPosition
+		}
+		if f.Result != nil {
+			a.Label, a.Score, a.Explanation = f.Result.Label, f.Result.Score, f.Result.Explanation
+		}
+		if len(f.Identifier) > 0 && json.Unmarshal(f.Identifier, &a.Identifier) != nil || isNull(f.Identifier) {
+			return nil, false
+		}
+		if len(f.Metadata) > 0 && !isNull(f.Metadata) {
+			if firstByte(f.Metadata) != '{' {
+				return nil, false
+			}
+			cleaned, err := ember.CleanMetadata(f.Metadata)
+			if err != nil {
+				return nil, false
+			}
+			a.Metadata = cleaned
+		}
+		anns[i] = a
+	}
+	return anns, true
 }
 
 // parseNote reads the body of POST /v1/{span,trace,session}_notes: the

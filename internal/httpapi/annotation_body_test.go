@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -227,4 +229,70 @@ func FuzzParseAnnotationConfig(f *testing.F) {
 			t.Fatalf("%+v does not encode: %v", c, err)
 		}
 	})
+}
+
+// FuzzParseAnnotationsFastPath checks that the one-pass decoding agrees
+// with the field-by-field reading: what both accept is the same, and the
+// fast path accepts nothing the other refuses but for field names in
+// another case.
+func FuzzParseAnnotationsFastPath(f *testing.F) {
+	f.Add([]byte(`{"data":[{"span_id":"s","name":"n","annotator_kind":"LLM","result":{"label":"l","score":1.5,"explanation":null},"metadata":{"a":[1,{"b":null}]},"identifier":"i","document_position":7}]}`), uint8(3))
+	f.Add([]byte(`{"data":[{"trace_id":"t","session_id":"s","name":"","annotator_kind":"HUMAN","result":null,"metadata":{"x":1e5}}]}`), uint8(1))
+	f.Add([]byte(`{"data":[{"Span_ID":"s","NAME":"n","annotator_kind":"CODE","identifier":null}]}`), uint8(0))
+	f.Fuzz(func(t *testing.T, body []byte, which uint8) {
+		target := ember.AnnotationTargets[int(which)%len(ember.AnnotationTargets)]
+		fast, ok := parseAnnotationsFast(body, target)
+		if !ok || hasCaseVariantKey(body) {
+			return
+		}
+		slow, issues := parseAnnotationsByField(body, target)
+		if len(issues) > 0 {
+			t.Fatalf("the fast path took what the field reading refuses: %v", issues)
+		}
+		if diff := cmp.Diff(slow, fast); diff != "" {
+			t.Fatalf("(-by field +fast)\n%s", diff)
+		}
+	})
+}
+
+// annotationFields are the field names of annotation bodies.
+var annotationFields = []string{"data", "name", "annotator_kind", "result", "label", "score", "explanation", "metadata", "identifier", "span_id", "trace_id", "session_id", "document_position"}
+
+// hasCaseVariantKey reports whether body has an object key that names a
+// field of annotation bodies in another case, which encoding/json (and so
+// the fast path) matches and Phoenix's models do not.
+func hasCaseVariantKey(body []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var stack []bool // for each open container: is it an object
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				stack = append(stack, true)
+				expectKey = true
+				continue
+			case '[':
+				stack = append(stack, false)
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if expectKey {
+				for _, f := range annotationFields {
+					if v != f && strings.EqualFold(v, f) {
+						return true
+					}
+				}
+				expectKey = false
+				continue
+			}
+		}
+		expectKey = len(stack) > 0 && stack[len(stack)-1]
+	}
 }
