@@ -166,6 +166,12 @@ func TestAnnotationConfigsAPI(t *testing.T) {
 		expectText(t, "PUT", pc(""), `{"annotation_config_ids":["bad"]}`, 422, "Invalid annotation configuration ID: bad")
 		expectText(t, "PUT", pc(""), fmt.Sprintf(`{"annotation_config_ids":[%q]}`, ember.GlobalID("FreeformAnnotationConfig", 99)), 422, "One or more annotation configurations were not found")
 		expectCall(t, "PUT", pc(""), `{}`, 422, `"loc":["body","annotation_config_ids"],"msg":"Field required"`)
+		expectText(t, "GET", u("/v1/annotation_configs/a%00b"), "", 404, "Annotation configuration not found")
+		tooMany := make([]string, 1001)
+		for i := range tooMany {
+			tooMany[i] = fmt.Sprintf("%q", ember.GlobalID("FreeformAnnotationConfig", int64(i+1)))
+		}
+		expectText(t, "PUT", pc(""), `{"annotation_config_ids":[`+strings.Join(tooMany, ",")+`]}`, 422, "Too many annotation configuration IDs supplied: 1001 (max 1000)")
 		expectText(t, "PUT", u("/v1/projects/fake-id-x/annotation_configs"), `{"annotation_config_ids":[]}`, 404, "Project with name fake-id-x not found")
 		set("")
 		getJSON(t, pc(""), &list)

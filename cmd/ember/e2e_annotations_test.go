@@ -238,6 +238,18 @@ func TestAnnotationsAPI(t *testing.T) {
 			many[i] = fmt.Sprintf("span_ids=%d", i)
 		}
 		expectText(t, "GET", base+"?"+strings.Join(many, "&"), "", 422, "Too many span_ids supplied: 1001 (max 1000)")
+		names := make([]string, 1001)
+		for i := range names {
+			names[i] = fmt.Sprintf("exclude_annotation_names=n%d", i)
+		}
+		expectText(t, "GET", base+"?span_ids=x&"+strings.Join(names, "&"), "", 422, "Too many exclude_annotation_names supplied: 1001 (max 1000)")
+		// NUL and bytes that are not UTF-8, which PostgreSQL refuses in
+		// text, match nothing rather than fail.
+		expectText(t, "GET", u("/v1/projects/a%00b/span_annotations?span_ids=x"), "", 404, "Project with name a\uFFFDb not found")
+		expectText(t, "GET", base+"?span_ids=a%00b", "", 404, "None of the supplied span_ids exist in this project")
+		expectCall(t, "GET", base+"?identifier=a%00b&include_annotation_names=%ff", "", 200, `{"data":[],"next_cursor":null}`)
+		expectCall(t, "DELETE", base+"?delete_all=true&name=%00&identifier=%ff", "", 204, "")
+		expectText(t, "POST", u("/v1/span_notes"), `{"data":{"span_id":"a\u0000b","note":"x"}}`, 404, "Span with ID a\uFFFDb not found")
 
 		// Bulk deletes need a bounded window or delete_all.
 		expectText(t, "DELETE", base, "", 422, "Delete is unbounded. Set delete_all=true to acknowledge, or supply both start_time and end_time to bound the time range.")

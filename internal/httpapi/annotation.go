@@ -223,7 +223,8 @@ func (h *Handler) handleNote(route *annotationRoute) http.HandlerFunc {
 			a.SpanID = key
 		}
 		if err := h.Annotations.UpsertAnnotations(r.Context(), []*ember.Annotation{a}); ember.ErrorCode(err) == ember.ENOTFOUND {
-			h.Error(w, r, ember.Errorf(ember.ENOTFOUND, route.noteNotFound, key))
+			// The store cleaned the key as it stores text.
+			h.Error(w, r, ember.Errorf(ember.ENOTFOUND, route.noteNotFound, a.TargetKey()))
 			return
 		} else if err != nil {
 			h.Error(w, r, err)
@@ -300,7 +301,9 @@ func toAnnotationJSON(route *annotationRoute, a *ember.Annotation) annotationJSO
 	return out
 }
 
-// maxAnnotationFilterValues caps the ids and the identifiers of a listing.
+// maxAnnotationFilterValues caps the ids and the identifiers of a listing,
+// as Phoenix does, and (Ember's own cap, which keeps a query within the
+// engines' bounds on parameters) the names to include or exclude.
 const maxAnnotationFilterValues = 1000
 
 // dedup returns values without repeats, in first-seen order.
@@ -332,7 +335,14 @@ func (h *Handler) handleAnnotationList(route *annotationRoute) http.HandlerFunc 
 			}
 		}
 		ids, identifiers := dedup(q[route.idsParam]), dedup(q["identifier"])
+		include, exclude := dedup(q["include_annotation_names"]), dedup(q["exclude_annotation_names"])
 		switch {
+		case len(include) > maxAnnotationFilterValues:
+			WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Too many include_annotation_names supplied: %d (max %d)", len(include), maxAnnotationFilterValues))
+			return
+		case len(exclude) > maxAnnotationFilterValues:
+			WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Too many exclude_annotation_names supplied: %d (max %d)", len(exclude), maxAnnotationFilterValues))
+			return
 		case len(ids) > maxAnnotationFilterValues:
 			WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Too many %s supplied: %d (max %d)", route.idsParam, len(ids), maxAnnotationFilterValues))
 			return
@@ -343,7 +353,7 @@ func (h *Handler) handleAnnotationList(route *annotationRoute) http.HandlerFunc 
 			WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("At least one of %s or identifier must be supplied", route.idsParam))
 			return
 		}
-		project, err := h.resolveProject(r, r.PathValue("project_identifier"))
+		project, err := h.resolveProject(r, ember.CleanText(r.PathValue("project_identifier")))
 		if err != nil {
 			h.Error(w, r, err)
 			return
@@ -360,8 +370,8 @@ func (h *Handler) handleAnnotationList(route *annotationRoute) http.HandlerFunc 
 			ProjectID:    project.ID,
 			TargetIDs:    ids,
 			Identifiers:  identifiers,
-			IncludeNames: q["include_annotation_names"],
-			ExcludeNames: q["exclude_annotation_names"],
+			IncludeNames: include,
+			ExcludeNames: exclude,
 			Cursor:       cursor,
 			Limit:        limit + 1,
 		})
@@ -428,7 +438,7 @@ func (h *Handler) handleAnnotationDelete(route *annotationRoute) http.HandlerFun
 			WriteText(w, http.StatusUnprocessableEntity, "`start_time` must be strictly earlier than `end_time`.")
 			return
 		}
-		project, err := h.resolveProject(r, r.PathValue("project_identifier"))
+		project, err := h.resolveProject(r, ember.CleanText(r.PathValue("project_identifier")))
 		if err != nil {
 			h.Error(w, r, err)
 			return

@@ -235,7 +235,7 @@ func (h *Handler) handleProjectAnnotationConfigs(w http.ResponseWriter, r *http.
 	if !ok {
 		return
 	}
-	project, err := h.resolveProject(r, r.PathValue("project_identifier"))
+	project, err := h.resolveProject(r, ember.CleanText(r.PathValue("project_identifier")))
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -271,6 +271,10 @@ func (h *Handler) handleProjectAnnotationConfigsSet(w http.ResponseWriter, r *ht
 		writeValidation(w, issues...)
 		return
 	}
+	if gids = dedup(gids); len(gids) > maxAnnotationFilterValues {
+		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Too many annotation configuration IDs supplied: %d (max %d)", len(gids), maxAnnotationFilterValues))
+		return
+	}
 	ids := make([]int64, len(gids))
 	for i, gid := range gids {
 		typ, id, err := ember.ParseGlobalID(gid)
@@ -280,7 +284,7 @@ func (h *Handler) handleProjectAnnotationConfigsSet(w http.ResponseWriter, r *ht
 		}
 		ids[i] = id
 	}
-	project, err := h.resolveProject(r, r.PathValue("project_identifier"))
+	project, err := h.resolveProject(r, ember.CleanText(r.PathValue("project_identifier")))
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -295,7 +299,7 @@ func (h *Handler) handleProjectAnnotationConfigsSet(w http.ResponseWriter, r *ht
 
 // projectAndConfig resolves the two ends of an assignment.
 func (h *Handler) projectAndConfig(w http.ResponseWriter, r *http.Request) (*ember.Project, *ember.AnnotationConfig, bool) {
-	project, err := h.resolveProject(r, r.PathValue("project_identifier"))
+	project, err := h.resolveProject(r, ember.CleanText(r.PathValue("project_identifier")))
 	if err != nil {
 		h.Error(w, r, err)
 		return nil, nil, false

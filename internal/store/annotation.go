@@ -542,6 +542,10 @@ func (db *DB) FindAnnotations(ctx context.Context, filter ember.AnnotationFilter
 	if err != nil {
 		return nil, err
 	}
+	// Stored text is clean; so must the values be that are to match it
+	// (PostgreSQL refuses NUL and invalid UTF-8 in parameters).
+	filter.TargetIDs, filter.Identifiers = cleanTexts(filter.TargetIDs), cleanTexts(filter.Identifiers)
+	filter.IncludeNames, filter.ExcludeNames = cleanTexts(filter.IncludeNames), cleanTexts(filter.ExcludeNames)
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -613,6 +617,7 @@ func (db *DB) AnnotationTargetsExist(ctx context.Context, target ember.Annotatio
 	if len(ids) == 0 {
 		return false, nil
 	}
+	ids = cleanTexts(ids)
 	args := []any{projectID}
 	params := make([]string, len(ids))
 	for i, id := range ids {
@@ -650,10 +655,10 @@ func (db *DB) DeleteAnnotations(ctx context.Context, d ember.AnnotationDeletion)
 		add("created_at <", nanos(*d.EndTime))
 	}
 	if d.Name != "" {
-		add("name =", d.Name)
+		add("name =", ember.CleanText(d.Name))
 	}
 	if d.Identifier != "" {
-		add("identifier =", d.Identifier)
+		add("identifier =", ember.CleanText(d.Identifier))
 	}
 	if d.AnnotatorKind != "" {
 		add("annotator_kind =", string(d.AnnotatorKind))
@@ -763,4 +768,19 @@ func moveAnnotationsSQL(inList string) []string {
 func moveSessionAnnotationsSQL(inList string) string {
 	return `UPDATE session_annotations SET project_id = (SELECT ps.project_id FROM project_sessions ps WHERE ps.id = session_annotations.session_rowid)
 	WHERE session_rowid IN (SELECT project_session_id FROM traces WHERE id IN (` + inList + `))`
+}
+
+// cleanTexts returns values cleaned as stored text is (see ember.CleanText),
+// copying only when one changes.
+func cleanTexts(values []string) []string {
+	for i, v := range values {
+		if c := ember.CleanText(v); c != v {
+			out := slices.Clone(values)
+			for j := i; j < len(out); j++ {
+				out[j] = ember.CleanText(out[j])
+			}
+			return out
+		}
+	}
+	return values
 }

@@ -88,7 +88,7 @@ func (db *DB) FindAnnotationConfigs(ctx context.Context, filter ember.Annotation
 	if len(filter.Names) > 0 {
 		params := make([]string, len(filter.Names))
 		for i, n := range filter.Names {
-			params[i] = arg(n)
+			params[i] = arg(ember.CleanText(n))
 		}
 		where = append(where, "c.name IN ("+strings.Join(params, ",")+")")
 	}
@@ -127,7 +127,7 @@ func (db *DB) FindAnnotationConfigByID(ctx context.Context, id int64) (*ember.An
 
 // FindAnnotationConfigByName returns ENOTFOUND if no config has that name.
 func (db *DB) FindAnnotationConfigByName(ctx context.Context, name string) (*ember.AnnotationConfig, error) {
-	return db.findAnnotationConfig(ctx, db.read, "name", name)
+	return db.findAnnotationConfig(ctx, db.read, "name", ember.CleanText(name))
 }
 
 // checkConfig refuses the reserved name and an inconsistent config, in
