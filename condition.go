@@ -192,16 +192,6 @@ type Truthy struct {
 // Type implements Expr.
 func (Truthy) Type() ExprType { return TypeBool }
 
-// AnnotationTarget says what an annotation term annotates.
-type AnnotationTarget int
-
-// Annotation targets.
-const (
-	AnnotatesSpan AnnotationTarget = iota
-	AnnotatesTrace
-	AnnotatesSession
-)
-
 // AnnotationField is the part of an annotation a term reads; FieldExists
 // tests that the annotation is there.
 type AnnotationField string

@@ -68,13 +68,6 @@ type CreateExperimentRunRequest struct {
 	Error            *string         `json:"error,omitempty"`
 }
 
-// Annotator kinds of an evaluation.
-const (
-	AnnotatorLLM   = "LLM"
-	AnnotatorCode  = "CODE"
-	AnnotatorHuman = "HUMAN"
-)
-
 // EvaluationResult is what an evaluator concluded; any field may be nil.
 type EvaluationResult struct {
 	Label       *string  `json:"label,omitempty"`

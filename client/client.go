@@ -53,6 +53,10 @@ type Client struct {
 	APIKeys  *APIKeyService
 	// Experiments calls the experiment routes.
 	Experiments *ExperimentService
+	// Annotations and AnnotationConfigs call the annotation, note and
+	// annotation config routes.
+	Annotations       *AnnotationService
+	AnnotationConfigs *AnnotationConfigService
 
 	baseURL    string // no trailing slash; paths start with one
 	httpClient *http.Client
@@ -140,6 +144,8 @@ func New(opts ...Option) (*Client, error) {
 	c.Prompts = &PromptService{client: c}
 	c.Users = &UserService{client: c}
 	c.APIKeys = &APIKeyService{client: c}
+	c.Annotations = &AnnotationService{client: c}
+	c.AnnotationConfigs = &AnnotationConfigService{client: c}
 	return c, nil
 }
 

@@ -110,3 +110,7 @@ func IsForbidden(err error) bool { return StatusCode(err) == http.StatusForbidde
 func IsUnprocessable(err error) bool {
 	return StatusCode(err) == http.StatusUnprocessableEntity
 }
+
+// IsBadRequest reports whether err is a 400: for annotations, the
+// reserved name "note"; for annotation configs, an inconsistent config.
+func IsBadRequest(err error) bool { return StatusCode(err) == http.StatusBadRequest }

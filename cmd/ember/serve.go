@@ -63,6 +63,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		return err
 	}
 	defer authService.Close()
+	annotations := ingest.NewAnnotationQueue(db, ingest.AnnotationQueueOptions{Logger: logger})
 
 	api := &httpapi.Handler{
 		Ingester:        writer,
@@ -79,6 +80,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		MaxRequestBytes: cfg.MaxRequestBytes,
 		Logger:          logger,
 	}
+	api.Annotations, api.AnnotationQueue, api.AnnotationConfigs = db, annotations, db
 	mux := http.NewServeMux()
 	api.Register(mux)
 	ui, err := web.New(web.Handler{Projects: db, Spans: db, Traces: db, Summaries: db, RootPath: cfg.HostRootPath, Logger: logger, AuthEnabled: cfg.Auth.Enabled})
@@ -104,6 +106,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	if err := srv.Listen(); err != nil {
 		writer.Close(context.Background())
+		annotations.Close(context.Background())
 		return err
 	}
 	logger.Info("ember is serving",
@@ -114,14 +117,19 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		"startup", time.Since(started).Round(time.Microsecond).String())
 
 	serveErr := srv.Serve(ctx, cfg.ShutdownTimeout)
-	logger.Info("shutting down: storing queued spans")
+	logger.Info("shutting down: storing queued spans and annotations")
 	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := writer.Close(drainCtx); err != nil {
 		serveErr = errors.Join(serveErr, err)
 	}
-	stats := writer.Stats()
-	logger.Info("stopped", "spans_stored", stats.Stored, "duplicates", stats.Duplicates, "rejected_requests", stats.Rejected, "failed_requests", stats.Failed)
+	// After the spans: annotations waiting for them get their last try.
+	if err := annotations.Close(drainCtx); err != nil {
+		serveErr = errors.Join(serveErr, err)
+	}
+	stats, astats := writer.Stats(), annotations.Stats()
+	logger.Info("stopped", "spans_stored", stats.Stored, "duplicates", stats.Duplicates, "rejected_requests", stats.Rejected, "failed_requests", stats.Failed,
+		"annotations_stored", astats.Applied, "annotations_dropped", astats.Expired+astats.Invalid)
 	return serveErr
 }
 

@@ -38,6 +38,11 @@ type Handler struct {
 	// neither.
 	Users ember.UserService
 	Auth  *auth.Service
+	// Annotations stores annotations written with sync=true and serves
+	// listings; AnnotationQueue stores the others in the background.
+	Annotations       ember.AnnotationService
+	AnnotationQueue   ingest.AnnotationEnqueuer
+	AnnotationConfigs ember.AnnotationConfigService
 	// MaxRequestBytes caps an OTLP body, before and after decompression.
 	MaxRequestBytes int64
 	Logger          *slog.Logger
@@ -73,6 +78,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 				h.registerTraceRoutes(mux)
 				h.registerSessionRoutes(mux)
 			}
+		}
+		if h.Annotations != nil && h.AnnotationQueue != nil {
+			h.registerAnnotationRoutes(mux)
+		}
+		if h.AnnotationConfigs != nil {
+			h.registerAnnotationConfigRoutes(mux)
 		}
 	}
 }

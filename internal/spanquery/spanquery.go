@@ -175,10 +175,10 @@ var knownNames = func() []string {
 }()
 
 var annotationBases = map[string]ember.AnnotationTarget{
-	"evals":               ember.AnnotatesSpan,
-	"annotations":         ember.AnnotatesSpan,
-	"trace_annotations":   ember.AnnotatesTrace,
-	"session_annotations": ember.AnnotatesSession,
+	"evals":               ember.AnnotationTargetSpan,
+	"annotations":         ember.AnnotationTargetSpan,
+	"trace_annotations":   ember.AnnotationTargetTrace,
+	"session_annotations": ember.AnnotationTargetSession,
 }
 
 func (r *resolver) expr(n node) (ember.Expr, error) {

@@ -39,11 +39,6 @@ func (db *DB) findSplit(ctx context.Context, q queryer, where string, arg any) (
 	return s, nil
 }
 
-// queryer is a pool or a transaction.
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // FindDatasetSplitByID returns ENOTFOUND if there is no such split.
 func (db *DB) FindDatasetSplitByID(ctx context.Context, id int64) (*ember.DatasetSplit, error) {
 	return db.findSplit(ctx, db.read, `s.id = $1`, id)

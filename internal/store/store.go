@@ -285,7 +285,7 @@ func (db *DB) bulkStatements() map[string]struct {
 	build   func(rows int) string
 	maxRows int
 } {
-	return map[string]struct {
+	statements := map[string]struct {
 		build   func(rows int) string
 		maxRows int
 	}{
@@ -294,6 +294,8 @@ func (db *DB) bulkStatements() map[string]struct {
 		bulkInsertSpans:    {db.insertSpansSQL, spanInsertChunk},
 		bulkInsertCosts:    {db.insertCostsSQL, spanInsertChunk},
 	}
+	db.annotationBulkStatements(statements)
+	return statements
 }
 
 // prepareBulk prepares every bulk statement in every chunk size. It runs

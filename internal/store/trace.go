@@ -350,6 +350,14 @@ func (db *DB) TransferTraces(ctx context.Context, ids []int64, projectID int64) 
 		if err != nil {
 			return fmt.Errorf("move sessions: %w", err)
 		}
+		for _, stmt := range moveAnnotationsSQL(inAfter1) {
+			if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
+				return fmt.Errorf("move annotations: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, moveSessionAnnotationsSQL(in), idArgs...); err != nil {
+			return fmt.Errorf("move session annotations: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

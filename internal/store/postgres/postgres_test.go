@@ -88,3 +88,7 @@ func TestConcurrentStartup(t *testing.T) {
 func BenchmarkInsertSpans(b *testing.B) {
 	storetest.BenchmarkInsertSpans(b, func(b *testing.B) *store.DB { return open(b) })
 }
+
+func BenchmarkUpsertAnnotations(b *testing.B) {
+	storetest.BenchmarkUpsertAnnotations(b, func(b *testing.B) *store.DB { return open(b) })
+}

@@ -56,6 +56,10 @@ func BenchmarkInsertSpans(b *testing.B) {
 	storetest.BenchmarkInsertSpans(b, func(b *testing.B) *store.DB { return open(b) })
 }
 
+func BenchmarkUpsertAnnotations(b *testing.B) {
+	storetest.BenchmarkUpsertAnnotations(b, func(b *testing.B) *store.DB { return open(b) })
+}
+
 func TestSyncAfterCommit(t *testing.T) {
 	// InsertSpans flushes the log itself; InsertSpansNoSync leaves that
 	// to Sync, which must find the log and flush it.

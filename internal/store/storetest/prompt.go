@@ -21,8 +21,6 @@ func testPrompts(t *testing.T, open Opener) {
 	t.Run("ConcurrentCreate", func(t *testing.T) { testPromptConcurrentCreate(t, open) })
 }
 
-func strp(s string) *string { return &s }
-
 // promptVersion builds a version whose template says text; the JSON
 // members are kept byte for byte, key order included.
 func promptVersion(text string) *ember.PromptVersion {

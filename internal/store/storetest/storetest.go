@@ -50,6 +50,7 @@ func RunAll(t *testing.T, open Opener) {
 	t.Run("Prompts", func(t *testing.T) { testPrompts(t, open) })
 	t.Run("Experiments", func(t *testing.T) { testExperiments(t, open) })
 	t.Run("Summaries", func(t *testing.T) { testSummaries(t, open) })
+	t.Run("Annotations", func(t *testing.T) { testAnnotations(t, open) })
 }
 
 var base = time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
