@@ -293,7 +293,7 @@ func (c *conditionCompiler) expr(e ember.Expr) (string, error) {
 		}
 		return "(" + x + " = " + c.arg(true) + ")", nil
 	case ember.AnnotationTerm:
-		return "", ember.Errorf(ember.EUNPROCESSABLE, "annotation terms are not supported yet")
+		return c.annotation(e)
 	}
 	return "", fmt.Errorf("compile condition: unexpected %T", e)
 }
@@ -420,4 +420,44 @@ func (c *conditionCompiler) quantifier(q ember.Quantifier) (string, error) {
 		return "(SELECT COALESCE(SUM(" + body + "), 0) " + from + ")", nil
 	}
 	return "", fmt.Errorf("compile condition: unknown quantifier %q", q.Op)
+}
+
+// annotationLinks say, per level and target, which annotations belong to
+// the row in scope: a span's own, its trace's or its session's; a trace's
+// own, its root span's or its session's; a session's own, or those of its
+// traces or their root spans.
+var annotationLinks = map[ember.ConditionLevel]map[ember.AnnotationTarget]string{
+	ember.LevelSpan: {
+		ember.AnnotationTargetSpan:    "span_annotations a WHERE a.span_rowid = s.id",
+		ember.AnnotationTargetTrace:   "trace_annotations a WHERE a.trace_rowid = s.trace_rowid",
+		ember.AnnotationTargetSession: "session_annotations a WHERE a.session_rowid = t.project_session_id",
+	},
+	ember.LevelTrace: {
+		ember.AnnotationTargetSpan:    "span_annotations a WHERE a.span_rowid = (SELECT r.id FROM spans r WHERE r.trace_rowid = t.id AND r.parent_id IS NULL ORDER BY r.start_time, r.id LIMIT 1)",
+		ember.AnnotationTargetTrace:   "trace_annotations a WHERE a.trace_rowid = t.id",
+		ember.AnnotationTargetSession: "session_annotations a WHERE a.session_rowid = t.project_session_id",
+	},
+	ember.LevelSession: {
+		ember.AnnotationTargetSpan:    "span_annotations a WHERE a.span_rowid IN (SELECT r.id FROM spans r JOIN traces x ON x.id = r.trace_rowid WHERE x.project_session_id = ps.id AND r.parent_id IS NULL)",
+		ember.AnnotationTargetTrace:   "trace_annotations a WHERE a.trace_rowid IN (SELECT x.id FROM traces x WHERE x.project_session_id = ps.id)",
+		ember.AnnotationTargetSession: "session_annotations a WHERE a.session_rowid = ps.id",
+	},
+}
+
+// annotation compiles an annotation term: whether one of that name exists,
+// or a field of the latest one (an annotation is upserted per name and
+// identifier, so several can share a name).
+func (c *conditionCompiler) annotation(e ember.AnnotationTerm) (string, error) {
+	from, ok := annotationLinks[c.level][e.Target]
+	if !ok {
+		return "", ember.Errorf(ember.EUNPROCESSABLE, "these annotations cannot be read here")
+	}
+	from += " AND a.name = " + c.arg(e.Name)
+	switch e.Field {
+	case ember.FieldExists:
+		return "(EXISTS (SELECT 1 FROM " + from + "))", nil
+	case ember.FieldLabel, ember.FieldScore, ember.FieldExplanation:
+		return "(SELECT a." + string(e.Field) + " FROM " + from + " ORDER BY a.updated_at DESC, a.id DESC LIMIT 1)", nil
+	}
+	return "", fmt.Errorf("compile condition: unknown annotation field %q", e.Field)
 }

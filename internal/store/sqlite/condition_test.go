@@ -22,7 +22,8 @@ func init() {
 		s t p spans span_id parent_id trace_id name span_kind status_code status_message start_time end_time attributes
 		cumulative_llm_token_count_prompt cumulative_llm_token_count_completion json_type json_extract instr lower
 		COUNT SUM MAX MIN COALESCE ORDER BY LIMIT JOIN ON x y r ps id traces span_costs trace_rowid project_session_id
-		total_cost llm_token_count_prompt llm_token_count_completion user_id session_id`) {
+		total_cost llm_token_count_prompt llm_token_count_completion user_id session_id
+		a span_annotations trace_annotations session_annotations label score explanation updated_at span_rowid session_rowid DESC`) {
 		sqlWords[w] = true
 	}
 }

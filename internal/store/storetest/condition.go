@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -10,14 +11,13 @@ import (
 
 	"github.com/emberhq/ember"
 	"github.com/emberhq/ember/internal/spanquery"
+	"github.com/emberhq/ember/internal/store"
 )
 
 // conditionFixture is a small project whose spans every condition of
 // conditionCases is run against: an agent trace with a refund question, a
 // chat trace, an orphan, and a failed LLM call.
-func conditionFixture(t *testing.T, db interface {
-	InsertSpans(context.Context, []*ember.Span) (ember.InsertSpansResult, error)
-}) {
+func conditionFixture(t *testing.T, db *store.DB) {
 	t.Helper()
 	type def struct {
 		trace, id, parent, name string
@@ -79,6 +79,24 @@ func conditionFixture(t *testing.T, db interface {
 	if _, err := db.InsertSpans(context.Background(), spans); err != nil {
 		t.Fatal(err)
 	}
+	// Annotations: correctness on two LLM spans, hallucination scores, a
+	// trace's quality and a session's satisfaction.
+	str := func(v string) *string { return &v }
+	num := func(v float64) *float64 { return &v }
+	spanNote := func(id, name string, label *string, score *float64, explanation *string) *ember.Annotation {
+		return &ember.Annotation{Target: ember.AnnotationTargetSpan, SpanID: fmt.Sprintf("%016s", id), Name: name, AnnotatorKind: ember.AnnotatorLLM, Label: label, Score: score, Explanation: explanation}
+	}
+	err := db.UpsertAnnotations(context.Background(), []*ember.Annotation{
+		spanNote("a2", "correctness", str("correct"), num(1), nil),
+		spanNote("c1", "correctness", str("incorrect"), num(0), str("wrong model")),
+		spanNote("b2", "hallucination", nil, num(0.3), nil),
+		spanNote("a1", "hallucination", nil, num(0.9), nil),
+		{Target: ember.AnnotationTargetTrace, TraceID: fmt.Sprintf("%032s", "ta"), Name: "quality", AnnotatorKind: ember.AnnotatorHuman, Label: str("good")},
+		{Target: ember.AnnotationTargetSession, SessionID: "s2", Name: "satisfaction", AnnotatorKind: ember.AnnotatorHuman, Score: num(4)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // conditionCases are conditions of the filter language with the spans of
@@ -138,6 +156,8 @@ var conditionCases = []struct{ condition, want string }{
 	{`llm.token_count.prompt + llm.token_count.completion > 200`, "b2"},
 	{`llm.token_count.total * 2 == 300`, "a2"},
 	{`llm.provider == 'openai'`, "a2"},
+	{`attributes['llm']['provider'] == 'openai'`, "a2"},
+	{`latency_ms >= 2_500`, "a4 c1"},
 	{`'error' in output.value`, ""},
 	{`'refund' in output.value`, "a1 a2"},
 	{`'refund' in input.value`, "a1 a3"},
@@ -174,6 +194,17 @@ var conditionCases = []struct{ condition, want string }{
 	{`metadata['tier'] + '-tier' == 'gold-tier'`, "a1 a4 c1"},
 	{`metadata['missing'] == 'x'`, ""},
 	{`metadata['tier'] == metadata['tier']`, "a1 a4 b1 b3 c1"},
+	// Annotations.
+	{`evals['correctness'].label == 'correct'`, "a2"},
+	{`annotations['correctness'].label == 'incorrect'`, "c1"},
+	{`annotations['hallucination'].score < 0.5`, "b2"},
+	{`evals['correctness']`, "a2 c1"},
+	{`not annotations['correctness']`, "a1 a3 a4 b1 b2 b3"},
+	{`annotations['correctness'].explanation == 'wrong model'`, "c1"},
+	{`annotations['correctness'].score >= 0.5 and span_kind == 'LLM'`, "a2"},
+	{`trace_annotations['quality'].label == 'good'`, "a1 a2 a3 a4"},
+	{`evals['hallucination'].score > 0.5 or evals['correctness'].label == 'incorrect'`, "a1 c1"},
+	{`annotations['missing'].score is None`, "a1 a2 a3 a4 b1 b2 b3 c1"},
 	// Logic.
 	{`span_kind == 'LLM' and latency_ms > 1000`, "a2 c1"},
 	{`span_kind == 'LLM' and not latency_ms > 1000`, "b2"},
@@ -247,6 +278,10 @@ var traceConditionCases = []struct{ condition, want string }{
 	{`trace_id == '000000000000000000000000000000tb'`, "tb"},
 	{`total_cost == 0`, "ta tb tc"},
 	{`start_time >= '2026-01-02T03:08:00Z'`, "tb tc"},
+	{`trace_annotations['quality'].label == 'good'`, "ta"},
+	{`any(span.annotations['correctness'].label == 'incorrect' for span in spans)`, "tc"},
+	{`annotations['hallucination'].score > 0.5`, "ta"},
+	{`not trace_annotations['quality']`, "tb tc"},
 }
 
 // sessionConditionCases are session conditions with the sessions of
@@ -267,6 +302,9 @@ var sessionConditionCases = []struct{ condition, want string }{
 	{`user.id is None`, "s2"},
 	{`metadata['tier'] == 'silver'`, "s2"},
 	{`duration_ms > 0 and num_traces >= 1`, "s1 s2"},
+	{`session_annotations['satisfaction'].score >= 4`, "s2"},
+	{`any(trace.trace_annotations['quality'] for trace in traces)`, "s1"},
+	{`any(span.evals['correctness'].label == 'incorrect' for span in spans)`, "s1"},
 }
 
 // testTraceAndSessionConditions runs the trace and session languages on
