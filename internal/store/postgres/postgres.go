@@ -166,9 +166,15 @@ func (Dialect) JSONValue(column string, path []ember.PathSegment, as ember.ExprT
 	text := "(" + column + " #>> " + p + "::text[])"
 	switch as {
 	case ember.TypeNumber:
-		return "(CASE WHEN jsonb_typeof(" + node + ") = 'number' THEN " + text + "::float8 END)"
+		// Numbers, and strings that spell a plain decimal number: a sign,
+		// digits and at most one point (the same test as SQLite's).
+		return "(CASE WHEN jsonb_typeof(" + node + ") = 'number' THEN " + text + "::float8" +
+			" WHEN jsonb_typeof(" + node + ") = 'string' AND " + text + " ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)$' THEN " + text + "::float8 END)"
 	case ember.TypeBool:
-		return "(CASE WHEN jsonb_typeof(" + node + ") = 'boolean' THEN " + text + "::boolean END)"
+		// Booleans, "true"/"false" in any case, and the numbers 1 and 0.
+		return "(CASE WHEN jsonb_typeof(" + node + ") = 'boolean' THEN " + text + "::boolean" +
+			" WHEN jsonb_typeof(" + node + ") = 'string' AND lower(" + text + ") IN ('true', 'false') THEN lower(" + text + ") = 'true'" +
+			" WHEN jsonb_typeof(" + node + ") = 'number' AND " + text + " IN ('0', '1') THEN " + text + " = '1' END)"
 	}
 	return text
 }

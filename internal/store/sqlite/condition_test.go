@@ -23,6 +23,7 @@ func init() {
 		cumulative_llm_token_count_prompt cumulative_llm_token_count_completion json_type json_extract instr lower
 		COUNT SUM MAX MIN COALESCE ORDER BY LIMIT JOIN ON x y r ps id traces span_costs trace_rowid project_session_id
 		total_cost llm_token_count_prompt llm_token_count_completion user_id session_id
+		substr GLOB REAL
 		a span_annotations trace_annotations session_annotations label score explanation updated_at span_rowid session_rowid DESC`) {
 		sqlWords[w] = true
 	}
@@ -32,7 +33,7 @@ var (
 	sqlString         = regexp.MustCompile(`'[^']*'`)
 	sqlWord           = regexp.MustCompile(`[A-Za-z_][A-Za-z_0-9]*`)
 	sqlOther          = regexp.MustCompile(`^[\s().,=<>!+\-*/|$0-9]*$`)
-	allowedSQLStrings = map[string]bool{"'true'": true, "'false'": true, "'null'": true, "'integer'": true, "'real'": true, "'ERROR'": true, "'TOOL'": true, "'LLM'": true}
+	allowedSQLStrings = map[string]bool{"'true'": true, "'false'": true, "'null'": true, "'integer'": true, "'real'": true, "'ERROR'": true, "'TOOL'": true, "'LLM'": true, "'text'": true, "'+'": true, "'-'": true, "'*[0-9]*'": true, "'*[^0-9.]*'": true, "'*.*.*'": true}
 )
 
 // FuzzCondition parses arbitrary conditions and runs those that parse: no

@@ -205,9 +205,16 @@ func (Dialect) JSONValue(column string, path []ember.PathSegment, as ember.ExprT
 	val := "json_extract(" + column + ", " + p + ")"
 	switch as {
 	case ember.TypeNumber:
-		return "(CASE WHEN " + typ + " IN ('integer', 'real') THEN " + val + " END)"
+		// Numbers, and text that spells a plain decimal number ("12",
+		// "-0.5"): a sign, digits and at most one point.
+		digits := "(CASE WHEN substr(" + val + ", 1, 1) IN ('+', '-') THEN substr(" + val + ", 2) ELSE " + val + " END)"
+		numeric := digits + " GLOB '*[0-9]*' AND " + digits + " NOT GLOB '*[^0-9.]*' AND " + digits + " NOT GLOB '*.*.*'"
+		return "(CASE WHEN " + typ + " IN ('integer', 'real') THEN " + val + " WHEN " + typ + " = 'text' AND " + numeric + " THEN CAST(" + val + " AS REAL) END)"
 	case ember.TypeBool:
-		return "(CASE " + typ + " WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)"
+		// Booleans, "true"/"false" in any case, and the numbers 1 and 0.
+		return "(CASE WHEN " + typ + " = 'true' THEN 1 WHEN " + typ + " = 'false' THEN 0" +
+			" WHEN " + typ + " = 'text' AND lower(" + val + ") = 'true' THEN 1 WHEN " + typ + " = 'text' AND lower(" + val + ") = 'false' THEN 0" +
+			" WHEN " + typ + " = 'integer' AND " + val + " IN (0, 1) THEN " + val + " END)"
 	}
 	return "(CASE " + typ + " WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN NULL ELSE CAST(" + val + " AS TEXT) END)"
 }
