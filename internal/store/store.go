@@ -44,9 +44,11 @@ type Dialect interface {
 	IndexedBy(index string) string
 
 	// The span filter language's needs (see condition.go):
-	// JSONValue reads the value at path in a JSON column as text, as a
-	// number or as a boolean; a value of another JSON type reads as NULL
-	// (text reads any scalar). The path is bound through arg.
+	// JSONValue reads the value at path in a JSON column as text (any
+	// scalar), as a number (a number, or a string spelling a plain decimal
+	// number) or as a boolean (a boolean, "true"/"false" in any case, or
+	// the integers 1 and 0); anything else reads as NULL. The path is bound
+	// through arg.
 	JSONValue(column string, path []ember.PathSegment, as ember.ExprType, arg func(any) string) string
 	// ContainsFold is a condition: needle occurs in haystack, ignoring
 	// case.
