@@ -28,7 +28,8 @@ var errArrowTooLarge = errors.New("arrow allocation over the cap")
 type cappedAllocator struct {
 	mem       memory.Allocator
 	used, max int64
-	over      bool // the cap was hit, whether or not the panic surfaced
+	cells     int64 // cells decoded
+	over      bool  // the cap was hit, whether or not the panic surfaced
 }
 
 func (a *cappedAllocator) grow(n int) {
@@ -37,6 +38,20 @@ func (a *cappedAllocator) grow(n int) {
 		a.over = true
 		panic(errArrowTooLarge)
 	}
+}
+
+// rowCost is what a decoded cell is counted as against the cap: a row of
+// an all-null table takes no Arrow buffers but does take memory here.
+const rowCost = 64
+
+// takeRows counts n rows of cols cells against the cap.
+func (a *cappedAllocator) takeRows(n, cols int) error {
+	a.cells += int64(n) * int64(max(cols, 1))
+	if n < 0 || a.cells > a.max/rowCost {
+		a.over = true
+		return ember.Errorf(ember.ETOOLARGE, "The Arrow stream decodes to more than the limit of %d bytes", a.max)
+	}
+	return nil
 }
 
 func (a *cappedAllocator) Allocate(size int) []byte {
@@ -78,6 +93,9 @@ func ReadArrow(data []byte, maxBytes int64) (columns []string, rows []row, err e
 			err = ember.Errorf(ember.ETOOLARGE, "The Arrow stream decodes to more than the limit of %d bytes", maxBytes)
 		}
 	}()
+	if err := checkArrowStream(data); err != nil {
+		return nil, nil, invalid("The file part is not an Arrow IPC stream: %v", err)
+	}
 	rd, err := ipc.NewReader(bytes.NewReader(data), ipc.WithAllocator(alloc),
 		ipc.WithMetadataSizeLimit(int64(len(data))), ipc.WithBodySizeLimit(int64(len(data))))
 	if err != nil {
@@ -109,6 +127,9 @@ func ReadArrow(data []byte, maxBytes int64) (columns []string, rows []row, err e
 	for rd.Next() {
 		rec := rd.RecordBatch()
 		n := int(rec.NumRows())
+		if err := alloc.takeRows(n, len(keep)); err != nil {
+			return nil, nil, err
+		}
 		for _, c := range keep {
 			col := rec.Column(c)
 			if v, ok := col.(interface{ ValidateFull() error }); ok {

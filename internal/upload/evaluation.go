@@ -370,6 +370,9 @@ func readArrowTable(data []byte, maxBytes int64) (columns []string, rows []row, 
 			err = ember.Errorf(ember.ETOOLARGE, "The Arrow stream decodes to more than the limit of %d bytes", maxBytes)
 		}
 	}()
+	if err := checkArrowStream(data); err != nil {
+		return nil, nil, nil, invalid("not an Arrow stream: %v", err)
+	}
 	rd, err := ipc.NewReader(bytes.NewReader(data), ipc.WithAllocator(alloc),
 		ipc.WithMetadataSizeLimit(int64(len(data))), ipc.WithBodySizeLimit(int64(len(data))))
 	if err != nil {
@@ -388,6 +391,9 @@ func readArrowTable(data []byte, maxBytes int64) (columns []string, rows []row, 
 	for rd.Next() {
 		rec := rd.RecordBatch()
 		n := int(rec.NumRows())
+		if err := alloc.takeRows(n, len(columns)); err != nil {
+			return nil, nil, nil, err
+		}
 		for c := range columns {
 			col := rec.Column(c)
 			if v, ok := col.(interface{ ValidateFull() error }); ok {
