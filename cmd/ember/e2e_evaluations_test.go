@@ -184,7 +184,9 @@ func TestEvaluations(t *testing.T) {
 				t.Errorf("%s: %s", query, got.names())
 			}
 		}
-		waitFor("span_ids="+rootID, 2, func(p annotationPage) bool { return p.names() == "tone=calm,correctness=wrong" || p.names() == "correctness=wrong,tone=calm" })
+		waitFor("span_ids="+rootID, 2, func(p annotationPage) bool {
+			return p.names() == "tone=calm,correctness=wrong" || p.names() == "correctness=wrong,tone=calm"
+		})
 		waitFor("span_ids="+retrieverID, 1, func(p annotationPage) bool { return p.names() == "correctness=correct" })
 
 		// Refusals, with Phoenix's statuses and words.
