@@ -214,7 +214,7 @@ func TestDatasetUploads(t *testing.T) {
 			{fields("create", "bad"), formFile{"text/csv", "", []byte("")}, "header row is required"},
 			{fields("create", "bad"), formFile{"text/csv", "gzip", nil}, "header row is required"},
 			{fields("create", "bad"), formFile{"application/jsonl", "", []byte("[1]\n")}, "JSONL line 1 is not a JSON object"},
-			{fields("create", "bad"), formFile{"application/x-pandas-pyarrow", "", []byte("arrow")}, "Arrow uploads"},
+			{fields("create", "bad"), formFile{"application/x-pandas-pyarrow", "", []byte("arrow")}, "not an Arrow IPC stream"},
 			{fields("create", "bad"), formFile{"application/pdf", "", []byte("x")}, "Invalid file Content-Type"},
 			{fields("create", "bad"), formFile{"text/csv", "br", []byte("x")}, "Unsupported Content-Encoding"},
 			{fields("create", "bad"), formFile{"text/csv", "gzip-raw", csvBody}, "not valid gzip"},

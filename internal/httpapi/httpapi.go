@@ -81,6 +81,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		}
 		if h.Annotations != nil && h.AnnotationQueue != nil {
 			h.registerAnnotationRoutes(mux)
+			h.registerEvaluationRoutes(mux)
 		}
 		if h.AnnotationConfigs != nil {
 			h.registerAnnotationConfigRoutes(mux)

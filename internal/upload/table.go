@@ -126,9 +126,9 @@ func ParseMultipart(mr *multipart.Reader, maxBytes int64) (*ember.DatasetUpload,
 	case TypeJSONL, "application/x-ndjson", "application/jsonlines":
 		columns, rows, err = ReadJSONL(bytes.NewReader(file))
 	case TypeArrow:
-		return nil, invalid("Arrow uploads (%s) are not supported yet; send the table as CSV or JSON Lines", TypeArrow)
+		columns, rows, err = ReadArrow(file, maxBytes)
 	default:
-		return nil, invalid("Invalid file Content-Type %q: use %s or %s", fileType, TypeCSV, TypeJSONL)
+		return nil, invalid("Invalid file Content-Type %q: use %s, %s or %s", fileType, TypeCSV, TypeJSONL, TypeArrow)
 	}
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 // Package upload decodes dataset uploads into ember.DatasetUpload: JSON
 // bodies, and multipart forms whose file part is CSV (optionally gzip or
-// deflate encoded) or JSON Lines. Every failure is an EUNPROCESSABLE (or,
+// deflate encoded), JSON Lines or an Arrow IPC stream (pandas DataFrames
+// from Phoenix's Python client). Every failure is an EUNPROCESSABLE (or,
 // for an oversized body, ETOOLARGE) error whose message says what is wrong.
 package upload
 

@@ -118,7 +118,7 @@ func TestParseMultipart(t *testing.T) {
 	f(append(name, [2]string{"input_keys[]", "a"}, [2]string{"output_keys[]", "a"}), "text/csv", "", "a\n1\n", 100, ember.EUNPROCESSABLE, "cannot be both")
 	f(append(name, [2]string{"split_key", "a"}, [2]string{"split_keys[]", "a"}), "text/csv", "", "a\n1\n", 100, ember.EUNPROCESSABLE, "cannot both")
 	f(name, "text/csv", "deflate", "garbage", 100, ember.EUNPROCESSABLE, "cannot be read")
-	f(name, "application/x-pandas-pyarrow", "", "x", 100, ember.EUNPROCESSABLE, "Arrow")
+	f(name, "application/x-pandas-pyarrow", "", "x", 100, ember.EUNPROCESSABLE, "not an Arrow IPC stream")
 }
 
 func FuzzParseJSON(f *testing.F) {
