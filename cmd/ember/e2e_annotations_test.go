@@ -140,6 +140,9 @@ func TestAnnotationsAPI(t *testing.T) {
 		}
 		expectCall(t, "POST", u("/v1/span_annotations?sync=true"), `{"data":[]}`, 200, `{"data":[]}`)
 		expectCall(t, "POST", u("/v1/span_annotations"), spanBody(rootID, "queued", `null`), 200, `{"data":[]}`)
+		// Wait for it here: listings are newest row first, and the queue
+		// must store it before the notes below get their rows.
+		waitForAnnotations(t, p, "span", "span_ids="+rootID+"&include_annotation_names=queued", 1)
 		expectText(t, "POST", u("/v1/span_annotations?sync=true"), spanBody("0000000000000bad", "x", `{}`), 404, "Spans with IDs 0000000000000bad do not exist.")
 		expectText(t, "POST", u("/v1/span_annotations?sync=true"), spanBody(rootID, "note", `{}`), 400, "The name 'note' is reserved for trace and span notes. Use POST /v1/span_notes instead.")
 		expectText(t, "POST", u("/v1/span_annotations"), spanBody(rootID, "note", `{}`), 400, "The name 'note' is reserved for trace and span notes. Use POST /v1/span_notes instead.")
@@ -188,8 +191,7 @@ func TestAnnotationsAPI(t *testing.T) {
 		expectCall(t, "POST", u("/v1/session_notes"), `{"data":{"session_id":"chat-1","note":"session note"}}`, 200, "")
 		expectText(t, "POST", u("/v1/session_notes"), `{"data":{"session_id":"nope","note":"x"}}`, 404, "Session with session_id nope not found")
 
-		// The queued annotation lands; listings show everything.
-		waitForAnnotations(t, p, "span", "span_ids="+rootID+"&include_annotation_names=queued", 1)
+		// Listings show everything.
 		page := listAnnotations(t, p, "span", "span_ids="+rootID)
 		if got := page.names(); got != "note=v2,note=two,note=one,queued=-,correctness=incorrect" {
 			t.Errorf("span annotations: %s", got)
