@@ -55,7 +55,9 @@ type Client struct {
 	Experiments *ExperimentService
 	// Annotations and AnnotationConfigs call the annotation, note and
 	// annotation config routes.
-	Annotations       *AnnotationService
+	Annotations *AnnotationService
+	// Evaluations sends evaluations the way older clients do.
+	Evaluations       *EvaluationService
 	AnnotationConfigs *AnnotationConfigService
 
 	baseURL    string // no trailing slash; paths start with one
@@ -145,6 +147,7 @@ func New(opts ...Option) (*Client, error) {
 	c.Users = &UserService{client: c}
 	c.APIKeys = &APIKeyService{client: c}
 	c.Annotations = &AnnotationService{client: c}
+	c.Evaluations = &EvaluationService{client: c}
 	c.AnnotationConfigs = &AnnotationConfigService{client: c}
 	return c, nil
 }
@@ -198,7 +201,10 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		target += "?" + query.Encode()
 	}
 	var body io.Reader
-	if in != nil {
+	contentType := "application/json"
+	if raw, ok := in.(rawBody); ok {
+		body, contentType = bytes.NewReader(raw.data), raw.contentType
+	} else if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s %s request: %w", method, path, err)
@@ -212,7 +218,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	req.Header = c.header.Clone()
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
@@ -265,3 +271,9 @@ var userAgent = sync.OnceValue(func() string {
 })
 
 const modulePath = "github.com/emberhq/ember"
+
+// rawBody is a request body sent as it is, with its content type.
+type rawBody struct {
+	contentType string
+	data        []byte
+}

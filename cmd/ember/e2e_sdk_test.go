@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/emberhq/ember/api"
 	"github.com/emberhq/ember/client"
 	"github.com/emberhq/ember/otelreg"
 	"github.com/emberhq/ember/semconv"
@@ -92,5 +94,65 @@ func TestGoSDK(t *testing.T) {
 	}
 	if _, err := c.Projects.Get(ctx, "no-such-project"); !client.IsNotFound(err) {
 		t.Errorf("unknown project: %v", err)
+	}
+}
+
+// TestGoSDKEvaluations sends evaluations with the client, one before its
+// span arrives, and reads them back as LLM annotations.
+func TestGoSDKEvaluations(t *testing.T) {
+	p := startEmber(t, engines(t)[0].env(t))
+	ctx := context.Background()
+	c, err := client.New(client.WithBaseURL(p.httpURL), client.WithEnviron(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := traces('e', 0, 1, 2)
+	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	spanID, traceID := span.SpanID().String(), span.TraceID().String()
+	score, label, why := 0.25, "wrong", "it guessed"
+	// Sent before the span exists: queued until it arrives.
+	if err := c.Evaluations.Log(ctx, api.Evaluation{Name: "correctness", SpanID: spanID, Score: &score, Label: &label, Explanation: &why}); err != nil {
+		t.Fatal(err)
+	}
+	mustExport(t, p, td)
+	if err := c.Evaluations.Log(ctx,
+		api.Evaluation{Name: "helpfulness", TraceID: traceID, Label: &label},
+		api.Evaluation{Name: "relevance", Document: &api.DocumentRef{SpanID: spanID, Position: 0}, Score: &score},
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Evaluations.Log(ctx, api.Evaluation{Name: "x"}); err == nil {
+		t.Error("an evaluation without a subject was sent")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		spans, _, err := c.Annotations.ListSpanAnnotations(ctx, "e2e", client.AnnotationFilter{IDs: []string{spanID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(spans) == 1 {
+			a := spans[0]
+			if a.Name != "correctness" || a.AnnotatorKind != "LLM" || *a.Result.Score != 0.25 || *a.Result.Label != "wrong" || *a.Result.Explanation != "it guessed" {
+				t.Errorf("span evaluation: %+v", a)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the queued evaluation was not stored: %+v", spans)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		tr, _, err := c.Annotations.ListTraceAnnotations(ctx, "e2e", client.AnnotationFilter{IDs: []string{traceID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tr) == 1 && tr[0].Name == "helpfulness" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("trace evaluation: %+v", tr)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
