@@ -1,10 +1,12 @@
 // @arizeai/phoenix-client/datasets: createDataset, appendDatasetExamples,
 // getDataset, getDatasetInfo, getDatasetExamples; plus a gzip-compressed
-// CSV upload shaped as Phoenix's Python client sends it.
+// CSV upload and a pandas DataFrame sent as an Arrow IPC stream, both
+// shaped as Phoenix's Python client sends them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
+import { Schema, Table, tableFromArrays, tableToIPC } from "apache-arrow";
 import { createClient } from "@arizeai/phoenix-client";
 import {
   appendDatasetExamples, createDataset, getDataset, getDatasetExamples, getDatasetInfo,
@@ -98,4 +100,46 @@ test("a gzip CSV upload, made as the Python client makes it, round-trips", async
   assert.match(csvRes.headers.get("content-disposition"), /filename\*=UTF-8''compat%20csv\.csv/);
   const text = await csvRes.text();
   assert.equal(text.split("\n")[0], "id,node_id,input.question,output.answer,metadata.topic");
+});
+
+test("a pandas DataFrame uploaded as an Arrow stream, as the Python client sends it, round-trips", async () => {
+  // What pyarrow.Table.from_pandas(df) writes: the columns, the index as
+  // __index_level_0__, and pandas metadata naming it.
+  const base = tableFromArrays({
+    question: ["What is 2+2?", "Capital of France?"],
+    answer: ["4", "Paris"],
+    topic: ["math", "geography"],
+    __index_level_0__: BigInt64Array.from([0n, 1n]),
+  });
+  const pandas = JSON.stringify({
+    index_columns: ["__index_level_0__"],
+    columns: ["question", "answer", "topic", "__index_level_0__"].map((name) => ({ name, field_name: name })),
+    pandas_version: "2.2.3",
+  });
+  const table = new Table(new Schema(base.schema.fields, new Map([["pandas", pandas]])), base.batches);
+  const arrow = Buffer.from(tableToIPC(table, "stream"));
+  const boundary = randomBytes(16).toString("hex");
+  const field = (name, value) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const head = field("action", "create") + field("name", "compat arrow") + field("description", "from pandas")
+    + field("input_keys[]", "question") + field("output_keys[]", "answer") + field("metadata_keys[]", "topic")
+    + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="pandas"\r\n`
+    + "Content-Type: application/x-pandas-pyarrow\r\n\r\n";
+  const body = Buffer.concat([Buffer.from(head), arrow, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  const res = await fetch(`${ember.baseUrl}/v1/datasets/upload?sync=true`, {
+    method: "POST",
+    headers: {
+      "content-type": `multipart/form-data; boundary=${boundary}`,
+      ...(ember.apiKey ? { authorization: `Bearer ${ember.apiKey}` } : {}),
+    },
+    body,
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const { data } = await res.json();
+  assert.equal(data.num_created_examples, 2);
+  const got = await getDatasetExamples({ client, dataset: { datasetId: data.dataset_id } });
+  assert.deepEqual(got.examples.map((e) => [e.input, e.output, e.metadata]), [
+    [{ question: "What is 2+2?" }, { answer: "4" }, { topic: "math" }],
+    [{ question: "Capital of France?" }, { answer: "Paris" }, { topic: "geography" }],
+  ]);
 });
