@@ -1,0 +1,142 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// webAnnotationConfigs creates three annotation configs, one of each type,
+// and assigns them to the web fixture's project.
+func webAnnotationConfigs(t *testing.T, base string) {
+	t.Helper()
+	for _, c := range []string{
+		`{"name":"correctness","type":"CATEGORICAL","description":"Right or wrong?","optimization_direction":"MAXIMIZE","values":[{"label":"correct","score":1},{"label":"incorrect","score":0}]}`,
+		`{"name":"confidence","type":"CONTINUOUS","optimization_direction":"NONE","lower_bound":0,"upper_bound":1}`,
+		`{"name":"remarks","type":"FREEFORM"}`,
+	} {
+		expectCall(t, "POST", base+"/v1/annotation_configs", c, 200, "")
+	}
+	for _, name := range []string{"correctness", "confidence", "remarks"} {
+		expectCall(t, "PUT", base+"/v1/projects/"+webProject+"/annotation_configs/"+name, "", 200, "")
+	}
+}
+
+// TestWebAnnotations adds, changes and deletes annotations and notes from
+// the trace view's forms, on each engine: htmx posts answer the card,
+// invalid input answers 422 with the error inline, hostile text is
+// escaped, and the REST API sees what the UI stored.
+func TestWebAnnotations(t *testing.T) {
+	forEngine(t, func(t *testing.T, e engine) {
+		p := startWebEmber(t, e.env(t))
+		u := p.httpURL
+		_, _, hdr := getPage(t, u+"/redirects/traces/"+webTraceID(1))
+		trace := hdr.Get("Location")
+		_, body, _ := getPage(t, u+trace)
+		mustContain(t, "trace view before configs", body, `id="feedback-span"`, `id="feedback-trace"`, "No annotation configs are assigned", "Add note")
+
+		webAnnotationConfigs(t, u)
+		_, body, _ = getPage(t, u+trace+"?span="+webSpanID(3))
+		mustContain(t, "trace view", body, `data-config="correctness"`, `value="incorrect"`, `type="number" name="score"`, `min="0"`, `max="1"`, `data-config="remarks"`, "No annotations yet.")
+
+		htmx := func(path string, values url.Values) (int, string) {
+			t.Helper()
+			req, _ := http.NewRequest(http.MethodPost, u+path, strings.NewReader(values.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("HX-Request", "true")
+			resp, err := noRedirect.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		span := webSpanID(3)
+		code, card := htmx(trace+"/annotations", url.Values{"span": {span}, "name": {"correctness"}, "label": {"correct"}, "explanation": {webHostile}})
+		if code != 200 {
+			t.Fatalf("annotate: %d %s", code, card)
+		}
+		mustContain(t, "card", card, `<section class="card annotations" id="feedback-span"`, "Saved correctness.", `<td><b>correctness</b>`, `<span class="chip">correct</span>`, "HUMAN", "APP", "&lt;script&gt;", ">Update<")
+		mustNotContain(t, "card", card, webHostile, "<html")
+
+		// Invalid input: the error inline, with 422, nothing stored.
+		for _, c := range []struct {
+			values url.Values
+			want   string
+		}{
+			{url.Values{"span": {span}, "name": {"correctness"}, "label": {"maybe"}}, "which its annotation config does not allow"},
+			{url.Values{"span": {span}, "name": {"correctness"}}, "Choose a label for correctness."},
+			{url.Values{"span": {span}, "name": {"confidence"}, "score": {"1.5"}}, "outside the bounds of its annotation config: 0 to 1"},
+			{url.Values{"span": {span}, "name": {"confidence"}, "score": {"NaN"}}, "must be a number"},
+			{url.Values{"span": {span}, "name": {"remarks"}, "explanation": {"  "}}, "Enter some text for remarks."},
+			{url.Values{"span": {span}, "name": {"bogus<b>"}, "label": {"x"}}, "No annotation config named &#34;bogus&lt;b&gt;&#34;"},
+		} {
+			code, card := htmx(trace+"/annotations", c.values)
+			if code != http.StatusUnprocessableEntity {
+				t.Errorf("%v: %d", c.values, code)
+			}
+			mustContain(t, "invalid "+c.values.Encode(), card, c.want, `role="alert"`)
+		}
+		if code, _ := htmx(trace+"/annotations", url.Values{"span": {"ffffffffffffffff"}, "name": {"correctness"}, "label": {"correct"}}); code != 404 {
+			t.Errorf("unknown span: %d", code)
+		}
+
+		// Change it, score it, and annotate the trace.
+		if code, card = htmx(trace+"/annotations", url.Values{"span": {span}, "name": {"correctness"}, "label": {"incorrect"}}); code != 200 || !strings.Contains(card, `<span class="chip">incorrect</span>`) || strings.Contains(card, `<span class="chip">correct</span>`) {
+			t.Errorf("change: %d %s", code, card)
+		}
+		if code, card = htmx(trace+"/annotations", url.Values{"span": {span}, "name": {"confidence"}, "score": {"0.25"}}); code != 200 || !strings.Contains(card, `value="0.25"`) {
+			t.Errorf("score: %d", code)
+		}
+		if code, card = htmx(trace+"/annotations", url.Values{"name": {"remarks"}, "explanation": {"solid answer"}}); code != 200 || !strings.Contains(card, `id="feedback-trace"`) || !strings.Contains(card, "solid answer") {
+			t.Errorf("trace annotation: %d %s", code, card)
+		}
+		// A note, and an empty one refused.
+		if code, card = htmx(trace+"/notes", url.Values{"span": {span}, "note": {"**check** " + webHostileIn}}); code != 200 || !strings.Contains(card, "<strong>check</strong>") || strings.Contains(card, webHostileIn) {
+			t.Errorf("note: %d %s", code, card)
+		}
+		if code, card = htmx(trace+"/notes", url.Values{"span": {span}, "note": {" "}}); code != 422 || !strings.Contains(card, "Write a note first.") {
+			t.Errorf("empty note: %d", code)
+		}
+
+		// The REST API sees them, made by a person in the app.
+		spanAnns := expectCall(t, "GET", u+"/v1/projects/"+webProject+"/span_annotations?span_ids="+span, "", 200, `"annotator_kind":"HUMAN"`)
+		mustContain(t, "REST span annotations", spanAnns, `"name":"correctness"`, `"label":"incorrect"`, `"score":0`, `"name":"confidence"`, `"source":"APP"`)
+		expectCall(t, "GET", u+"/v1/projects/"+webProject+"/trace_annotations?trace_ids="+webTraceID(1), "", 200, `"explanation":"solid answer"`)
+
+		// A plain form post (no htmx) goes back to the trace view.
+		resp, err := noRedirect.PostForm(u+trace+"/annotations", url.Values{"span": {span}, "name": {"confidence"}, "score": {"1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != trace+"?span="+span {
+			t.Errorf("plain post: %d %s", resp.StatusCode, loc)
+		}
+		// A cross-site post is refused.
+		req, _ := http.NewRequest(http.MethodPost, u+trace+"/annotations", strings.NewReader("name=confidence&score=1"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		if resp, err := noRedirect.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site annotate: %v %v", resp.StatusCode, err)
+		}
+
+		// Delete: the one named, only on its own target.
+		_, body, _ = getPage(t, u+trace+"?span="+span)
+		i := strings.Index(body, `/annotations/`)
+		id := body[i+len(`/annotations/`):]
+		id = id[:strings.IndexByte(id, '/')]
+		if code, _ := htmx(trace+"/annotations/"+id+"/delete", url.Values{}); code != 404 {
+			t.Errorf("delete through the trace: %d", code)
+		}
+		if code, card = htmx(trace+"/annotations/"+id+"/delete", url.Values{"span": {span}}); code != 200 || !strings.Contains(card, "Deleted ") {
+			t.Errorf("delete: %d %s", code, card)
+		}
+		if code, _ := htmx(trace+"/annotations/"+id+"/delete", url.Values{"span": {span}}); code != 404 {
+			t.Errorf("delete again: %d", code)
+		}
+	})
+}
