@@ -160,5 +160,11 @@ func TestBrowser(t *testing.T) {
 	if text := textOf(`#feedback-span .field-error`); !strings.Contains(text, "Enter some text for remarks") {
 		t.Errorf("inline error: %q", text)
 	}
+	do("annotation columns", chromedp.Navigate(p.httpURL+"/redirects/projects/"+webProject), chromedp.WaitVisible(`#filter-form`),
+		chromedp.Click(`a.toggle`, chromedp.NodeVisible), chromedp.WaitVisible(`th.ann`))
+	shot("12-annotation-columns")
+	if text := textOf(`table.rows`); !strings.Contains(text, "correctness") || !strings.Contains(text, "correct 1") {
+		t.Errorf("annotation columns: %q", text)
+	}
 	t.Logf("screenshots in %s", shots)
 }

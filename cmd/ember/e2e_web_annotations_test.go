@@ -107,6 +107,16 @@ func TestWebAnnotations(t *testing.T) {
 		mustContain(t, "REST span annotations", spanAnns, `"name":"correctness"`, `"label":"incorrect"`, `"score":0`, `"name":"confidence"`, `"source":"APP"`)
 		expectCall(t, "GET", u+"/v1/projects/"+webProject+"/trace_annotations?trace_ids="+webTraceID(1), "", 200, `"explanation":"solid answer"`)
 
+		// The tables show them as columns, with the project's summary.
+		_, _, hdr = getPage(t, u+"/redirects/projects/"+webProject)
+		project := hdr.Get("Location")
+		_, body, _ = getPage(t, u+project+"?roots=0")
+		mustContain(t, "spans table", body, `<th class="ann" title="annotation confidence: mean 0.25">confidence<div class="brief">mean 0.25</div></th>`,
+			`>correctness<div class="brief">incorrect 1 · mean 0</div>`, `<td class="ann" title="correctness: incorrect; score 0"><span class="chip">incorrect</span></td>`)
+		_, body, _ = getPage(t, u+project+"?tab=traces")
+		mustContain(t, "traces table", body, `>remarks</th>`, `<td class="ann" title="remarks: solid answer">solid answer</td>`)
+		mustNotContain(t, "traces table", body, `>correctness<`)
+
 		// A plain form post (no htmx) goes back to the trace view.
 		resp, err := noRedirect.PostForm(u+trace+"/annotations", url.Values{"span": {span}, "name": {"confidence"}, "score": {"1"}})
 		if err != nil {
