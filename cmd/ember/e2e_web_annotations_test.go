@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // webAnnotationConfigs creates three annotation configs, one of each type,
@@ -149,4 +150,89 @@ func TestWebAnnotations(t *testing.T) {
 			t.Errorf("delete again: %d", code)
 		}
 	})
+}
+
+// TestWebAnnotationsAuth annotates from the UI with authentication on: a
+// member's annotation records their user and name, another member may not
+// delete it, a viewer may not annotate, and the author may delete it.
+func TestWebAnnotationsAuth(t *testing.T) {
+	e := engines(t)[0]
+	env := authEnv(e.env(t))
+	for _, u := range []struct{ name, role string }{{"viewer", "VIEWER"}, {"alice", "MEMBER"}, {"bob", "MEMBER"}} {
+		emberCLI(t, env, "user", "create", "--username", u.name, "--email", u.name+"@example.com", "--role", u.role, "--password", "pw-"+u.name)
+	}
+	p := startEmber(t, env)
+	u := p.httpURL
+	admin := []string{"Authorization", "Bearer " + testAdminSecret}
+	if resp, body := post(t, u+"/v1/traces", "application/x-protobuf", protobufBody(t, webFixture(time.Now())), admin...); resp.StatusCode != 200 {
+		t.Fatalf("ingest: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := post(t, u+"/v1/annotation_configs", "application/json",
+		[]byte(`{"name":"correctness","type":"CATEGORICAL","optimization_direction":"MAXIMIZE","values":[{"label":"correct","score":1},{"label":"incorrect","score":0}]}`), admin...); resp.StatusCode != 200 {
+		t.Fatalf("config: %d %s", resp.StatusCode, body)
+	}
+	req, _ := http.NewRequest(http.MethodPut, u+"/v1/projects/"+webProject+"/annotation_configs/correctness", nil)
+	req.Header.Set(admin[0], admin[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("assign: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	session := func(name string) *http.Cookie {
+		var c *http.Cookie
+		deadline := time.Now().Add(10 * time.Second)
+		for c == nil {
+			_, _, cookies := login(t, u, name+"@example.com", "pw-"+name)
+			c = cookies["phoenix-access-token"]
+			if time.Now().After(deadline) {
+				t.Fatalf("%s cannot sign in", name)
+			}
+		}
+		return c
+	}
+	alice, bob, viewer := session("alice"), session("bob"), session("viewer")
+	trace := ""
+	for deadline := time.Now().Add(10 * time.Second); trace == ""; {
+		if resp, _ := requestWith(t, "GET", u+"/redirects/traces/"+webTraceID(1), alice); resp.StatusCode == http.StatusFound {
+			trace = resp.Header.Get("Location")
+		} else if time.Now().After(deadline) {
+			t.Fatalf("trace not stored: %d", resp.StatusCode)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	form := func(path string, c *http.Cookie, values url.Values) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, u+path, strings.NewReader(values.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		req.AddCookie(c)
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	span := webSpanID(3)
+	if code, _ := form(trace+"/annotations", viewer, url.Values{"span": {span}, "name": {"correctness"}, "label": {"correct"}}); code != http.StatusForbidden {
+		t.Errorf("viewer annotates: %d", code)
+	}
+	code, card := form(trace+"/annotations", alice, url.Values{"span": {span}, "name": {"correctness"}, "label": {"correct"}})
+	if code != 200 {
+		t.Fatalf("alice annotates: %d %s", code, card)
+	}
+	mustContain(t, "alice's card", card, `<td class="small">alice</td>`)
+	if code, card = form(trace+"/notes", alice, url.Values{"span": {span}, "note": {"looks right"}}); code != 200 || !strings.Contains(card, "alice ·") {
+		t.Errorf("alice's note: %d", code)
+	}
+	i := strings.Index(card, "/annotations/")
+	id := card[i+len("/annotations/"):]
+	id = id[:strings.IndexByte(id, '/')]
+	if code, _ := form(trace+"/annotations/"+id+"/delete", bob, url.Values{"span": {span}}); code != http.StatusForbidden {
+		t.Errorf("bob deletes alice's annotation: %d", code)
+	}
+	if code, card := form(trace+"/annotations/"+id+"/delete", alice, url.Values{"span": {span}}); code != 200 || !strings.Contains(card, "Deleted ") {
+		t.Errorf("alice deletes her annotation: %d", code)
+	}
 }
