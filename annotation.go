@@ -190,6 +190,8 @@ type AnnotationDeletion struct {
 	StartTime, EndTime *time.Time
 	// UserID, when non-zero, keeps annotations made by that user.
 	UserID int64
+	// IDs, when set, keeps the annotations of these row ids.
+	IDs []int64
 }
 
 // AnnotationSummaryFilter selects what SummarizeAnnotations counts: the

@@ -32,6 +32,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := startWebEmber(t, engines(t)[0].env(t))
+	webAnnotationConfigs(t, p.httpURL)
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),
@@ -139,5 +140,31 @@ func TestBrowser(t *testing.T) {
 	}
 	do("session", chromedp.Navigate(p.httpURL+"/redirects/sessions/sess-1"), chromedp.WaitVisible(`ol.turns`))
 	shot("10-session-dark")
+	do("annotate the LLM span",
+		chromedp.Navigate(p.httpURL+"/redirects/spans/"+webSpanID(3)),
+		chromedp.Click(`#theme-toggle`),
+		chromedp.WaitVisible(`#feedback-span form[data-config="correctness"]`),
+		chromedp.Click(`#feedback-span form[data-config="correctness"] input[value="correct"]`, chromedp.NodeVisible),
+		chromedp.SendKeys(`#feedback-span form[data-config="correctness"] input[name="explanation"]`, "Cites the right settings page"),
+		chromedp.Click(`#feedback-span form[data-config="correctness"] button[type="submit"]`, chromedp.NodeVisible))
+	do("the annotation listed, and an answer missing",
+		chromedp.WaitVisible(`#feedback-span .ann-list`),
+		chromedp.SendKeys(`#feedback-span form[data-config="remarks"] input[name="explanation"]`, "   "),
+		chromedp.Click(`#feedback-span form[data-config="remarks"] button[type="submit"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#feedback-span .field-error`),
+		chromedp.ScrollIntoView(`#feedback-span`))
+	shot("11-annotate")
+	if text := textOf(`#feedback-span .ann-list`); !strings.Contains(text, "correctness") || !strings.Contains(text, "Cites the right settings page") || !strings.Contains(text, "HUMAN") {
+		t.Errorf("annotations listed: %q", text)
+	}
+	if text := textOf(`#feedback-span .field-error`); !strings.Contains(text, "Enter some text for remarks") {
+		t.Errorf("inline error: %q", text)
+	}
+	do("annotation columns", chromedp.Navigate(p.httpURL+"/redirects/projects/"+webProject), chromedp.WaitVisible(`#filter-form`),
+		chromedp.Click(`a.toggle`, chromedp.NodeVisible), chromedp.WaitVisible(`th.ann`))
+	shot("12-annotation-columns")
+	if text := textOf(`table.rows`); !strings.Contains(text, "correctness") || !strings.Contains(text, "correct 1") {
+		t.Errorf("annotation columns: %q", text)
+	}
 	t.Logf("screenshots in %s", shots)
 }

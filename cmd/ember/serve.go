@@ -83,7 +83,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	api.Annotations, api.AnnotationQueue, api.AnnotationConfigs = db, annotations, db
 	mux := http.NewServeMux()
 	api.Register(mux)
-	ui, err := web.New(web.Handler{Projects: db, Spans: db, Traces: db, Summaries: db, RootPath: cfg.HostRootPath, Logger: logger, AuthEnabled: cfg.Auth.Enabled})
+	ui, err := web.New(web.Handler{Projects: db, Spans: db, Traces: db, Summaries: db, Annotations: db, AnnotationConfigs: db, Users: db, RootPath: cfg.HostRootPath, Logger: logger, AuthEnabled: cfg.Auth.Enabled})
 	if err != nil {
 		return err
 	}

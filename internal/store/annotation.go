@@ -666,6 +666,14 @@ func (db *DB) DeleteAnnotations(ctx context.Context, d ember.AnnotationDeletion)
 	if d.UserID != 0 {
 		add("user_id =", d.UserID)
 	}
+	if len(d.IDs) > 0 {
+		marks := make([]string, len(d.IDs))
+		for i, id := range d.IDs {
+			args = append(args, id)
+			marks[i] = "$" + strconv.Itoa(len(args))
+		}
+		where = append(where, "id IN ("+strings.Join(marks, ", ")+")")
+	}
 	var n int64
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE `+strings.Join(where, " AND "), args...)

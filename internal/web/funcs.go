@@ -74,6 +74,7 @@ func (h *Handler) funcs() template.FuncMap {
 			}
 			return ""
 		},
+		"score": func(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {

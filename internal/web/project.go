@@ -25,6 +25,7 @@ type spanRow struct {
 	Cost          float64
 	Error         bool // the span or a descendant failed
 	Depth         int  // in a trace's expanded rows
+	Ann           []annCell
 }
 
 type traceRow struct {
@@ -35,6 +36,7 @@ type traceRow struct {
 	Cost          float64
 	LatencyMS     float64
 	Error         bool
+	Ann           []annCell
 }
 
 type sessionRow struct {
@@ -62,6 +64,7 @@ type projectData struct {
 	NextCursor string
 	Empty      bool // the project has no spans at all
 	Back       string
+	AnnColumns []annColumn
 }
 
 var spanExamples = []string{
@@ -178,6 +181,18 @@ func (h *Handler) spanTab(r *http.Request, p *ember.Project, tr timeRange, d *pr
 		return err
 	}
 	d.Spans = rows
+	ids := make([]int64, len(rows))
+	for i, row := range rows {
+		ids[i] = row.Span.ID
+	}
+	cols, cells, err := h.annotationColumns(r.Context(), p, ember.AnnotationTargetSpan, tr, ids)
+	if err != nil {
+		return err
+	}
+	d.AnnColumns = cols
+	for i := range d.Spans {
+		d.Spans[i].Ann = cells[d.Spans[i].Span.ID]
+	}
 	if more {
 		last := rows[len(rows)-1]
 		if f.OrderBy == "" {
@@ -250,7 +265,22 @@ func (h *Handler) traceTab(r *http.Request, p *ember.Project, tr timeRange, d *p
 		d.NextCursor = strconv.FormatInt(traces[len(traces)-1].StartTime.UnixNano(), 10)
 	}
 	d.Traces, err = h.traceRows(r, p, traces)
-	return err
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(traces))
+	for i, t := range traces {
+		ids[i] = t.ID
+	}
+	cols, cells, err := h.annotationColumns(r.Context(), p, ember.AnnotationTargetTrace, tr, ids)
+	if err != nil {
+		return err
+	}
+	d.AnnColumns = cols
+	for i := range d.Traces {
+		d.Traces[i].Ann = cells[d.Traces[i].Trace.ID]
+	}
+	return nil
 }
 
 func (h *Handler) traceRows(r *http.Request, p *ember.Project, traces []*ember.Trace) ([]traceRow, error) {

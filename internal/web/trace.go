@@ -76,6 +76,9 @@ type spanDetail struct {
 	HasException     bool
 	Attributes       jsonNode
 	Tokens           [3]int64 // prompt, completion, total of this span
+	// SpanFeedback and TraceFeedback are the annotations and notes of the
+	// span and of its trace.
+	SpanFeedback, TraceFeedback *annotationCard
 }
 
 func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) {
@@ -139,6 +142,12 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Rows[idx].Selected = true
 		d.Detail, err = h.spanDetail(r, d.Rows[idx].Span)
+		if err == nil {
+			d.Detail.SpanFeedback, err = h.annotationCard(r.Context(), annTarget{project: p, trace: t, span: d.Rows[idx].Span})
+		}
+		if err == nil {
+			d.Detail.TraceFeedback, err = h.annotationCard(r.Context(), annTarget{project: p, trace: t})
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return

@@ -38,6 +38,12 @@ type Handler struct {
 	Spans     ember.SpanService
 	Traces    ember.TraceService
 	Summaries ember.SummaryService
+	// Annotations and AnnotationConfigs show and take human feedback in
+	// the trace view and annotation summaries in the tables; Users names
+	// the people who gave it. Each may be nil.
+	Annotations       ember.AnnotationService
+	AnnotationConfigs ember.AnnotationConfigService
+	Users             ember.UserService
 	// RootPath is the prefix a reverse proxy serves Ember under
 	// (PHOENIX_HOST_ROOT_PATH); every link carries it.
 	RootPath string
@@ -67,6 +73,7 @@ var pageNames = []string{"projects", "project", "trace", "session", "notfound"}
 func New(h Handler) (*Handler, error) {
 	out := &Handler{
 		Projects: h.Projects, Spans: h.Spans, Traces: h.Traces, Summaries: h.Summaries,
+		Annotations: h.Annotations, AnnotationConfigs: h.AnnotationConfigs, Users: h.Users,
 		RootPath: strings.TrimSuffix(h.RootPath, "/"), Logger: h.Logger, Now: h.Now, AuthEnabled: h.AuthEnabled,
 		pages: map[string]*template.Template{}, static: map[string]staticFile{}, asset: map[string]string{},
 	}
@@ -137,6 +144,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	post("/projects/{id}/delete", h.deleteProject)
 	post("/projects/{id}/clear", h.clearProject)
 	post("/projects/{id}/delete-rows", h.deleteRows)
+	if h.Annotations != nil {
+		post("/projects/{id}/traces/{traceID}/annotations", h.annotate)
+		post("/projects/{id}/traces/{traceID}/annotations/{annID}/delete", h.deleteAnnotation)
+		post("/projects/{id}/traces/{traceID}/notes", h.addNote)
+	}
 	mux.HandleFunc("GET /projects/{id}", h.projectPage)
 	mux.HandleFunc("GET /projects/{id}/traces/{traceID}", h.tracePage)
 	mux.HandleFunc("GET /projects/{id}/traces/{traceID}/children", h.traceChildren)
@@ -187,6 +199,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 
 // renderFragment writes one named template of a page, for htmx.
 func (h *Handler) renderFragment(w http.ResponseWriter, r *http.Request, name, fragment string, p page) {
+	h.renderFragmentStatus(w, r, http.StatusOK, name, fragment, p)
+}
+
+func (h *Handler) renderFragmentStatus(w http.ResponseWriter, r *http.Request, status int, name, fragment string, p page) {
 	p.Root = h.RootPath
 	var buf bytes.Buffer
 	if err := h.pages[name].ExecuteTemplate(&buf, fragment, p); err != nil {
@@ -194,7 +210,7 @@ func (h *Handler) renderFragment(w http.ResponseWriter, r *http.Request, name, f
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
-	writeHTML(w, http.StatusOK, buf.Bytes())
+	writeHTML(w, status, buf.Bytes())
 }
 
 func writeHTML(w http.ResponseWriter, status int, body []byte) {

@@ -515,10 +515,18 @@ func testAnnotationDelete(t *testing.T, open Opener) {
 	if n := del(ember.AnnotationDeletion{UserID: 3}); n != 0 {
 		t.Errorf("another user's: %d", n)
 	}
+	if n := del(ember.AnnotationDeletion{IDs: []int64{-1, 1 << 40}}); n != 0 {
+		t.Errorf("ids that name nothing: %d", n)
+	}
 	if count(ember.AnnotationTargetSpan) != 2 { // 2/b and the other project's
 		t.Errorf("span annotations left: %d", count(ember.AnnotationTargetSpan))
 	}
-	if n := del(ember.AnnotationDeletion{}); n != 1 {
+	if left := findAnnotations(t, db, ember.AnnotationFilter{Target: ember.AnnotationTargetSpan, ProjectID: p.ID}); len(left) != 1 {
+		t.Errorf("span annotations of the project: %d", len(left))
+	} else if n := del(ember.AnnotationDeletion{Name: "b", IDs: []int64{left[0].ID}}); n != 1 {
+		t.Errorf("by id: %d", n)
+	}
+	if n := del(ember.AnnotationDeletion{}); n != 0 {
 		t.Errorf("all of the project's: %d", n)
 	}
 	if n := del(ember.AnnotationDeletion{Target: ember.AnnotationTargetTrace}); n != 1 || count(ember.AnnotationTargetTrace) != 0 {
