@@ -53,3 +53,35 @@ func TestBogusIdentifierMatrix(t *testing.T) {
 		}
 	}
 }
+
+// TestBadBytesInIdentifiers: a NUL or an invalid UTF-8 byte in a path or
+// query value names nothing stored (stored text is cleaned), on both
+// engines; PostgreSQL must never see the raw NUL.
+func TestBadBytesInIdentifiers(t *testing.T) {
+	forEngine(t, func(t *testing.T, e engine) {
+		p := startEmber(t, e.env(t))
+		for _, tc := range []struct {
+			method, path string
+			status       int
+		}{
+			{"GET", "/v1/projects/a%00b", 404},
+			{"GET", "/v1/projects/a%00b/spans", 404},
+			{"GET", "/v1/projects/a%ffb/traces", 404},
+			{"GET", "/v1/projects/default/spans?trace_id=a%00b&span_id=%ff&parent_id=x%00&name=%00", 200},
+			{"GET", "/v1/projects/default/spans?attribute=a%00b:c%00d", 200},
+			{"GET", "/v1/projects/default/traces?session_identifier=s%00", 200},
+			{"GET", "/v1/sessions/a%00b", 404},
+			{"DELETE", "/v1/spans/a%00b", 404},
+			{"DELETE", "/v1/traces/a%00b", 404},
+			{"DELETE", "/v1/sessions/a%00b", 404},
+		} {
+			if status, body, _ := call(t, tc.method, p.httpURL+tc.path, ""); status != tc.status {
+				t.Errorf("%s %s: %d %q, want %d", tc.method, tc.path, status, body, tc.status)
+			}
+		}
+		status, body, _ := call(t, "POST", p.httpURL+"/v1/projects", `{"name":"nul\u0000name"}`)
+		if status != 200 || !strings.Contains(body, "\"name\":\"nul\uFFFDname\"") {
+			t.Errorf("create with a NUL: %d %s", status, body)
+		}
+	})
+}

@@ -108,6 +108,9 @@ func (c *conditionCompiler) expr(e ember.Expr) (string, error) {
 		case float64:
 			return "CAST(" + c.arg(e.Value) + " AS DOUBLE PRECISION)", nil
 		}
+		if s, ok := e.Value.(string); ok {
+			return c.arg(ember.CleanText(s)), nil
+		}
 		return c.arg(e.Value), nil
 	case ember.Column:
 		col, ok := conditionColumns[e.Name]
@@ -119,6 +122,7 @@ func (c *conditionCompiler) expr(e ember.Expr) (string, error) {
 		if e.Whole {
 			return "", ember.Errorf(ember.EUNPROCESSABLE, "the whole attributes object cannot be compared")
 		}
+		e.Path = cleanPath(e.Path)
 		switch c.level {
 		case ember.LevelTrace:
 			return fmt.Sprintf(traceRoot, c.d.JSONValue("r.attributes", e.Path, e.As, c.arg)), nil
@@ -452,7 +456,7 @@ func (c *conditionCompiler) annotation(e ember.AnnotationTerm) (string, error) {
 	if !ok {
 		return "", ember.Errorf(ember.EUNPROCESSABLE, "these annotations cannot be read here")
 	}
-	from += " AND a.name = " + c.arg(e.Name)
+	from += " AND a.name = " + c.arg(ember.CleanText(e.Name))
 	switch e.Field {
 	case ember.FieldExists:
 		return "(EXISTS (SELECT 1 FROM " + from + "))", nil
@@ -460,4 +464,14 @@ func (c *conditionCompiler) annotation(e ember.AnnotationTerm) (string, error) {
 		return "(SELECT a." + string(e.Field) + " FROM " + from + " ORDER BY a.updated_at DESC, a.id DESC LIMIT 1)", nil
 	}
 	return "", fmt.Errorf("compile condition: unknown annotation field %q", e.Field)
+}
+
+// cleanPath cleans an attribute path's keys as stored keys are cleaned.
+func cleanPath(path []ember.PathSegment) []ember.PathSegment {
+	out := make([]ember.PathSegment, len(path))
+	for i, seg := range path {
+		out[i] = seg
+		out[i].Key = ember.CleanText(seg.Key)
+	}
+	return out
 }

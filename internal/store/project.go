@@ -32,7 +32,9 @@ func scanProject(row rowScanner) (*ember.Project, error) {
 
 // FindProjectByName returns ENOTFOUND if no project has that name.
 func (db *DB) FindProjectByName(ctx context.Context, name string) (*ember.Project, error) {
-	p, err := scanProject(db.read.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects WHERE name = $1`, name))
+	// Names are stored cleaned (no NUL, valid UTF-8), so a name that is not
+	// clean can only match its cleaned form; PostgreSQL refuses a NUL.
+	p, err := scanProject(db.read.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects WHERE name = $1`, ember.CleanText(name)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ember.Errorf(ember.ENOTFOUND, "Project with name %s not found", name)
 	} else if err != nil {
@@ -84,6 +86,11 @@ func escapeLike(s string) string {
 func (db *DB) CreateProject(ctx context.Context, p *ember.Project) error {
 	if p.Name == "" {
 		return ember.Errorf(ember.EINVALID, "Project name must not be empty")
+	}
+	p.Name = ember.CleanText(p.Name)
+	if p.Description != nil {
+		d := ember.CleanText(*p.Description)
+		p.Description = &d
 	}
 	now := db.Now()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {

@@ -590,6 +590,20 @@ func scanSpan(row rowScanner) (*ember.Span, error) {
 
 // FindSpans returns the spans that match filter, newest row first.
 func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.Span, error) {
+	// Stored text is clean (no NUL, valid UTF-8); filter values that are
+	// not can only match their cleaned forms, and PostgreSQL refuses a NUL.
+	filter.TraceIDs, filter.SpanIDs = cleanTexts(filter.TraceIDs), cleanTexts(filter.SpanIDs)
+	filter.ParentIDs, filter.Names = cleanTexts(filter.ParentIDs), cleanTexts(filter.Names)
+	if len(filter.Attributes) > 0 {
+		attrs := make([]ember.AttributeMatch, len(filter.Attributes))
+		for i, m := range filter.Attributes {
+			attrs[i] = ember.AttributeMatch{Path: cleanTexts(m.Path), Value: m.Value}
+			if s, ok := m.Value.(string); ok {
+				attrs[i].Value = ember.CleanText(s)
+			}
+		}
+		filter.Attributes = attrs
+	}
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -779,6 +793,7 @@ func (db *DB) CountSpans(ctx context.Context) (int64, error) {
 
 // DeleteSpan deletes one span by its OTel span id. See ember.SpanService.
 func (db *DB) DeleteSpan(ctx context.Context, spanID string) error {
+	spanID = ember.CleanText(spanID)
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var id, traceRowID int64
 		var parentID sql.NullString

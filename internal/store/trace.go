@@ -30,7 +30,7 @@ func (db *DB) findTrace(ctx context.Context, column string, value any) (*ember.T
 
 // FindTraceByTraceID returns ENOTFOUND if no trace has that OTel id.
 func (db *DB) FindTraceByTraceID(ctx context.Context, traceID string) (*ember.Trace, error) {
-	t, err := db.findTrace(ctx, "trace_id", traceID)
+	t, err := db.findTrace(ctx, "trace_id", ember.CleanText(traceID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ember.Errorf(ember.ENOTFOUND, "Trace with trace_id '%s' not found", traceID)
 	} else if err != nil {
@@ -89,7 +89,7 @@ func scanSession(row rowScanner) (*ember.Session, error) {
 
 // FindSessionBySessionID returns ENOTFOUND if no session has that id.
 func (db *DB) FindSessionBySessionID(ctx context.Context, sessionID string) (*ember.Session, error) {
-	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM project_sessions WHERE session_id = $1`, sessionID))
+	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM project_sessions WHERE session_id = $1`, ember.CleanText(sessionID)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ember.Errorf(ember.ENOTFOUND, "Session with session_id %s not found", sessionID)
 	} else if err != nil {
@@ -142,6 +142,7 @@ func (db *DB) FindSessions(ctx context.Context, filter ember.SessionFilter) ([]*
 // DeleteSessions deletes sessions with their traces and spans. See
 // ember.TraceService.
 func (db *DB) DeleteSessions(ctx context.Context, set ember.SessionSet) error {
+	set.SessionIDs = cleanTexts(set.SessionIDs)
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var args []any
 		var alts []string
@@ -226,7 +227,9 @@ func (db *DB) FindTraces(ctx context.Context, filter ember.TraceFilter) ([]*embe
 	if filter.EndTime != nil {
 		where = append(where, "t.start_time < "+arg(nanos(*filter.EndTime)))
 	}
-	if set := filter.Sessions; set != nil {
+	if filter.Sessions != nil {
+		set := *filter.Sessions
+		set.SessionIDs = cleanTexts(set.SessionIDs)
 		var alts []string
 		if len(set.RowIDs) > 0 {
 			ids := make([]string, len(set.RowIDs))
