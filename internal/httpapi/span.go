@@ -100,7 +100,13 @@ func (h *Handler) registerSpanRoutes(mux *http.ServeMux) {
 // handleProjectSpans lists a project's spans, newest stored first, with
 // Phoenix's filters.
 func (h *Handler) handleProjectSpans(w http.ResponseWriter, r *http.Request) {
-	filter, limit, ok := h.spanFilter(w, r, true)
+	listSpans(h, w, r, true, toSpanJSON)
+}
+
+// listSpans answers a span listing: the filters of the request, one page,
+// and each span in the listing's shape.
+func listSpans[T any](h *Handler, w http.ResponseWriter, r *http.Request, withKind bool, shape func(*ember.Span) (T, error)) {
+	filter, limit, ok := h.spanFilter(w, r, withKind)
 	if !ok {
 		return
 	}
@@ -110,9 +116,9 @@ func (h *Handler) handleProjectSpans(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	spans, next := page(spans, limit, func(s *ember.Span) string { return ember.GlobalID("Span", s.ID) })
-	data := make([]spanJSON, 0, len(spans))
+	data := make([]T, 0, len(spans))
 	for _, s := range spans {
-		js, err := toSpanJSON(s)
+		js, err := shape(s)
 		if err != nil {
 			h.Error(w, r, err)
 			return

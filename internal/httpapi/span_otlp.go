@@ -72,28 +72,9 @@ type otlpArrayValue struct {
 var otlpStatusCodes = map[ember.StatusCode]int{ember.StatusUnset: 0, ember.StatusOK: 1, ember.StatusError: 2}
 
 // handleProjectSpansOTLP lists a project's spans like handleProjectSpans,
-// in OTLP's JSON shape.
+// in OTLP's JSON shape; it takes every filter but span_kind.
 func (h *Handler) handleProjectSpansOTLP(w http.ResponseWriter, r *http.Request) {
-	filter, limit, ok := h.spanFilter(w, r, false)
-	if !ok {
-		return
-	}
-	spans, err := h.Spans.FindSpans(r.Context(), filter)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	spans, next := page(spans, limit, func(s *ember.Span) string { return ember.GlobalID("Span", s.ID) })
-	data := make([]otlpSpanJSON, 0, len(spans))
-	for _, s := range spans {
-		js, err := toOTLPSpanJSON(s)
-		if err != nil {
-			h.Error(w, r, err)
-			return
-		}
-		data = append(data, js)
-	}
-	writeJSON(w, http.StatusOK, listEnvelope{Data: data, NextCursor: next})
+	listSpans(h, w, r, false, toOTLPSpanJSON)
 }
 
 func toOTLPSpanJSON(s *ember.Span) (otlpSpanJSON, error) {
