@@ -148,9 +148,8 @@ func (h *Handler) handleDatasetView(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) handleDatasetDelete(w http.ResponseWriter, r *http.Request) {
 	raw := r.PathValue("id")
-	typ, id, err := ember.ParseGlobalID(raw)
-	if err != nil || typ != "Dataset" {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid Dataset ID: %s", raw))
+	id, ok := globalIDOf(w, raw, "Dataset", http.StatusUnprocessableEntity)
+	if !ok {
 		return
 	}
 	if err := h.Datasets.DeleteDataset(r.Context(), id); ember.ErrorCode(err) == ember.ENOTFOUND {

@@ -20,9 +20,8 @@ import (
 // answer 422 for every dataset they cannot find, as Phoenix does.
 func (h *Handler) exportOf(w http.ResponseWriter, r *http.Request) (*ember.Dataset, *ember.DatasetVersion, bool) {
 	raw := r.PathValue("id")
-	typ, id, err := ember.ParseGlobalID(raw)
-	if err != nil || typ != "Dataset" {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid Dataset ID: %s", raw))
+	id, ok := globalIDOf(w, raw, "Dataset", http.StatusUnprocessableEntity)
+	if !ok {
 		return nil, nil, false
 	}
 	d, err := h.Datasets.FindDatasetByID(r.Context(), id)

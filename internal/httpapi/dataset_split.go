@@ -134,9 +134,8 @@ func (h *Handler) handleDatasetSplitCreate(w http.ResponseWriter, r *http.Reques
 // splitOf reads {split_id}, a DatasetSplit GlobalID.
 func (h *Handler) splitOf(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	raw := r.PathValue("split_id")
-	typ, id, err := ember.ParseGlobalID(raw)
-	if err != nil || typ != "DatasetSplit" {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid DatasetSplit ID: %s", raw))
+	id, ok := globalIDOf(w, raw, "DatasetSplit", http.StatusUnprocessableEntity)
+	if !ok {
 		return 0, false
 	}
 	return id, true
@@ -280,9 +279,8 @@ func (h *Handler) handleDatasetLabelCreate(w http.ResponseWriter, r *http.Reques
 // labelOf reads {label_id}, a DatasetLabel GlobalID.
 func labelOf(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	raw := r.PathValue("label_id")
-	typ, id, err := ember.ParseGlobalID(raw)
-	if err != nil || typ != "DatasetLabel" {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid DatasetLabel ID: %s", raw))
+	id, ok := globalIDOf(w, raw, "DatasetLabel", http.StatusUnprocessableEntity)
+	if !ok {
 		return 0, false
 	}
 	return id, true

@@ -98,13 +98,8 @@ func (h *Handler) registerExperimentRoutes(mux *http.ServeMux) {
 // 422, one of another type a 404.
 func experimentID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	raw := r.PathValue("experiment_id")
-	typ, id, err := ember.ParseGlobalID(raw)
-	if err != nil {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid Experiment ID: %s", raw))
-		return 0, false
-	}
-	if typ != "Experiment" {
-		WriteText(w, http.StatusNotFound, fmt.Sprintf("Experiment with ID %s does not exist", raw))
+	id, ok := globalIDOf(w, raw, "Experiment", http.StatusNotFound)
+	if !ok {
 		return 0, false
 	}
 	return id, true
@@ -159,13 +154,8 @@ func (h *Handler) handleExperimentCreate(w http.ResponseWriter, r *http.Request)
 		ne.Metadata = *body.Metadata
 	}
 	if body.VersionID != nil {
-		typ, id, err := ember.ParseGlobalID(*body.VersionID)
-		if err != nil {
-			WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid DatasetVersion ID: %s", *body.VersionID))
-			return
-		}
-		if typ != "DatasetVersion" {
-			WriteText(w, http.StatusNotFound, fmt.Sprintf("DatasetVersion with ID %s does not exist", *body.VersionID))
+		id, ok := globalIDOf(w, *body.VersionID, "DatasetVersion", http.StatusNotFound)
+		if !ok {
 			return
 		}
 		ne.VersionID = id
@@ -297,9 +287,8 @@ func (h *Handler) handleExperimentUpdate(w http.ResponseWriter, r *http.Request)
 
 func (h *Handler) handleExperimentDelete(w http.ResponseWriter, r *http.Request) {
 	raw := r.PathValue("experiment_id")
-	typ, id, err := ember.ParseGlobalID(raw)
-	if err != nil || typ != "Experiment" {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid Experiment ID: %s", raw))
+	id, ok := globalIDOf(w, raw, "Experiment", http.StatusUnprocessableEntity)
+	if !ok {
 		return
 	}
 	deleteProject, ok := queryBool(w, r, "delete_project", false)
@@ -376,13 +365,8 @@ func (h *Handler) handleExperimentRunCreate(w http.ResponseWriter, r *http.Reque
 	if !ok {
 		return
 	}
-	typ, exampleID, err := ember.ParseGlobalID(body.DatasetExampleID)
-	if err != nil {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid DatasetExample ID: %s", body.DatasetExampleID))
-		return
-	}
-	if typ != "DatasetExample" {
-		WriteText(w, http.StatusNotFound, fmt.Sprintf("DatasetExample with ID %s does not exist", body.DatasetExampleID))
+	exampleID, ok := globalIDOf(w, body.DatasetExampleID, "DatasetExample", http.StatusNotFound)
+	if !ok {
 		return
 	}
 	if _, err := h.Experiments.FindExperimentByID(r.Context(), id); err != nil {
@@ -550,13 +534,8 @@ func (h *Handler) handleExperimentEvaluationUpsert(w http.ResponseWriter, r *htt
 	if !ok {
 		return
 	}
-	typ, runID, err := ember.ParseGlobalID(body.ExperimentRunID)
-	if err != nil {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid ExperimentRun ID: %s", body.ExperimentRunID))
-		return
-	}
-	if typ != "ExperimentRun" {
-		WriteText(w, http.StatusNotFound, fmt.Sprintf("ExperimentRun with ID %s does not exist", body.ExperimentRunID))
+	runID, ok := globalIDOf(w, body.ExperimentRunID, "ExperimentRun", http.StatusNotFound)
+	if !ok {
 		return
 	}
 	ev := &ember.ExperimentEvaluation{RunID: runID, Name: body.Name, AnnotatorKind: body.AnnotatorKind, Error: body.Error,
@@ -582,9 +561,8 @@ func (h *Handler) handleExperimentEvaluationUpsert(w http.ResponseWriter, r *htt
 // is a 404.
 func (h *Handler) experimentRecords(w http.ResponseWriter, r *http.Request) (*ember.Experiment, []*ember.ExperimentRecord, bool) {
 	raw := r.PathValue("experiment_id")
-	typ, id, err := ember.ParseGlobalID(raw)
-	if err != nil || typ != "Experiment" {
-		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid Experiment ID: %s", raw))
+	id, ok := globalIDOf(w, raw, "Experiment", http.StatusUnprocessableEntity)
+	if !ok {
 		return nil, nil, false
 	}
 	x, err := h.Experiments.FindExperimentByID(r.Context(), id)

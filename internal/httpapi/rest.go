@@ -208,3 +208,21 @@ func queryEnum(w http.ResponseWriter, r *http.Request, name, def string, allowed
 	writeValidation(w, validationIssue{Type: "enum", Loc: []any{"query", name}, Msg: "Input should be " + expected, Input: v, Ctx: map[string]any{"expected": expected}})
 	return "", false
 }
+
+// globalIDOf reads raw as a GlobalID of type typ and returns its row id.
+// When raw does not decode it answers 422 "Invalid <typ> ID: <raw>"; when
+// it names another type it answers wrongType: 404 "<typ> with ID <raw> does
+// not exist", or 422 as for a malformed one, as the route's Phoenix
+// counterpart does.
+func globalIDOf(w http.ResponseWriter, raw, typ string, wrongType int) (int64, bool) {
+	t, id, err := ember.ParseGlobalID(raw)
+	switch {
+	case err != nil || (t != typ && wrongType != http.StatusNotFound):
+		WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid %s ID: %s", typ, raw))
+		return 0, false
+	case t != typ:
+		WriteText(w, http.StatusNotFound, fmt.Sprintf("%s with ID %s does not exist", typ, raw))
+		return 0, false
+	}
+	return id, true
+}
