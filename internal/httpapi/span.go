@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/emberhq/ember"
 )
@@ -64,26 +65,51 @@ func toSpanJSON(s *ember.Span) (spanJSON, error) {
 	if s.ParentID != "" {
 		out.ParentID = &s.ParentID
 	}
-	var events []struct {
+	events, err := spanEvents(s)
+	if err != nil {
+		return spanJSON{}, err
+	}
+	for _, e := range events {
+		ts := e.Timestamp
+		if e.HasTime {
+			ts = isoTime(e.Time)
+		}
+		out.Events = append(out.Events, eventJSON{Name: e.Name, Timestamp: ts, Attributes: e.Attributes})
+	}
+	return out, nil
+}
+
+// storedEvent is a span event as stored, its attributes flattened and its
+// timestamp read when it parses.
+type storedEvent struct {
+	Name       string
+	Timestamp  string
+	Time       time.Time
+	HasTime    bool
+	Attributes map[string]any
+}
+
+// spanEvents reads a span's stored events for the listings.
+func spanEvents(s *ember.Span) ([]storedEvent, error) {
+	if len(s.Events) == 0 {
+		return nil, nil
+	}
+	var raw []struct {
 		Name       string          `json:"name"`
 		Timestamp  string          `json:"timestamp"`
 		Attributes json.RawMessage `json:"attributes"`
 	}
-	if len(s.Events) > 0 {
-		if err := json.Unmarshal(s.Events, &events); err != nil {
-			return spanJSON{}, fmt.Errorf("span %s events: %w", s.SpanID, err)
-		}
+	if err := json.Unmarshal(s.Events, &raw); err != nil {
+		return nil, fmt.Errorf("span %s events: %w", s.SpanID, err)
 	}
-	for _, e := range events {
-		ea, err := flattenAttributes(e.Attributes)
+	out := make([]storedEvent, len(raw))
+	for i, e := range raw {
+		attrs, err := flattenAttributes(e.Attributes)
 		if err != nil {
-			return spanJSON{}, fmt.Errorf("span %s event attributes: %w", s.SpanID, err)
+			return nil, fmt.Errorf("span %s event attributes: %w", s.SpanID, err)
 		}
-		ts := e.Timestamp
-		if t, ok := parseISOTime(ts); ok {
-			ts = isoTime(t)
-		}
-		out.Events = append(out.Events, eventJSON{Name: e.Name, Timestamp: ts, Attributes: ea})
+		out[i] = storedEvent{Name: e.Name, Timestamp: e.Timestamp, Attributes: attrs}
+		out[i].Time, out[i].HasTime = parseISOTime(e.Timestamp)
 	}
 	return out, nil
 }

@@ -98,24 +98,14 @@ func toOTLPSpanJSON(s *ember.Span) (otlpSpanJSON, error) {
 	if s.StatusMessage != "" {
 		out.Status.Message = &s.StatusMessage
 	}
-	var events []struct {
-		Name       string          `json:"name"`
-		Timestamp  string          `json:"timestamp"`
-		Attributes json.RawMessage `json:"attributes"`
-	}
-	if len(s.Events) > 0 {
-		if err := json.Unmarshal(s.Events, &events); err != nil {
-			return otlpSpanJSON{}, fmt.Errorf("span %s events: %w", s.SpanID, err)
-		}
+	events, err := spanEvents(s)
+	if err != nil {
+		return otlpSpanJSON{}, err
 	}
 	for _, e := range events {
-		ea, err := flattenAttributes(e.Attributes)
-		if err != nil {
-			return otlpSpanJSON{}, fmt.Errorf("span %s event attributes: %w", s.SpanID, err)
-		}
-		ev := otlpEventJSON{Name: e.Name, Attributes: otlpKeyValues(ea)}
-		if t, ok := parseISOTime(e.Timestamp); ok {
-			ns := t.UnixNano()
+		ev := otlpEventJSON{Name: e.Name, Attributes: otlpKeyValues(e.Attributes)}
+		if e.HasTime {
+			ns := e.Time.UnixNano()
 			ev.TimeUnixNano = &ns
 		}
 		out.Events = append(out.Events, ev)
