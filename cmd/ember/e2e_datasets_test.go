@@ -278,7 +278,7 @@ func TestDatasetReadsAndExports(t *testing.T) {
 		if len(ex.Data.Examples) != 1 || len(ex.Data.Filtered) != 1 || ex.Data.Filtered[0] != "train" {
 			t.Fatalf("train examples: %+v", ex.Data)
 		}
-		send("GET", "/datasets/"+ds+"/examples?split=nope", "", 404, "nope")
+		send("GET", "/datasets/"+ds+"/examples?split=nope", "", 404, "Dataset split not found: nope")
 		send("GET", "/datasets/fake-id-x/examples", "", 422, "")
 		send("GET", "/datasets/"+ember.GlobalID("DatasetVersion", 1)+"/examples", "", 404, "")
 		send("GET", "/datasets/"+ds+"/examples?version_id="+ember.GlobalID("DatasetVersion", 99), "", 404, "")

@@ -66,6 +66,7 @@ func TestExperimentsAPI(t *testing.T) {
 		send("POST", "/datasets/"+ds+"/experiments", `{"version_id":"`+ember.GlobalID("DatasetVersion", 99)+`"}`, 404, "")
 		send("POST", "/datasets/"+ds+"/experiments", `{"version_id":"`+ds+`"}`, 404, "")
 		send("POST", "/datasets/"+ds+"/experiments", `{"repetitions":0}`, 422, "")
+		send("POST", "/datasets/"+ds+"/experiments", `{"splits":["no-such-split"]}`, 404, "Dataset split not found: no-such-split")
 		send("POST", "/datasets/"+ember.GlobalID("Dataset", 99)+"/experiments", `{}`, 404, "")
 		send("POST", "/datasets/fake-id-x/experiments", `{}`, 422, "")
 

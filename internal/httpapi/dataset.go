@@ -246,17 +246,8 @@ func (h *Handler) handleDatasetExamples(w http.ResponseWriter, r *http.Request) 
 	var splitIDs []int64
 	splitNames := []string{}
 	for _, s := range r.URL.Query()["split"] {
-		var split *ember.DatasetSplit
-		var err error
-		if id, ok := rowIDOf(s, "DatasetSplit"); ok {
-			split, err = h.Datasets.FindDatasetSplitByID(r.Context(), id)
-		} else {
-			split, err = h.Datasets.FindDatasetSplitByName(r.Context(), s)
-		}
-		if ember.ErrorCode(err) == ember.ENOTFOUND {
-			WriteText(w, http.StatusNotFound, fmt.Sprintf("Dataset split not found: %s", s))
-			return
-		} else if err != nil {
+		split, err := h.splitByIdentifier(r, s)
+		if err != nil {
 			h.Error(w, r, err)
 			return
 		}
@@ -367,4 +358,20 @@ func (h *Handler) handleDatasetUpload(w http.ResponseWriter, r *http.Request) {
 		"num_updated_examples": res.Updated,
 		"num_deleted_examples": res.Deleted,
 	}})
+}
+
+// splitByIdentifier finds a dataset split by GlobalID or name; ENOTFOUND says which
+// identifier named nothing.
+func (h *Handler) splitByIdentifier(r *http.Request, identifier string) (*ember.DatasetSplit, error) {
+	var split *ember.DatasetSplit
+	var err error
+	if id, ok := rowIDOf(identifier, "DatasetSplit"); ok {
+		split, err = h.Datasets.FindDatasetSplitByID(r.Context(), id)
+	} else {
+		split, err = h.Datasets.FindDatasetSplitByName(r.Context(), identifier)
+	}
+	if ember.ErrorCode(err) == ember.ENOTFOUND {
+		return nil, ember.Errorf(ember.ENOTFOUND, "Dataset split not found: %s", identifier)
+	}
+	return split, err
 }

@@ -161,17 +161,8 @@ func (h *Handler) handleExperimentCreate(w http.ResponseWriter, r *http.Request)
 		ne.VersionID = id
 	}
 	for _, s := range body.Splits {
-		var split *ember.DatasetSplit
-		var err error
-		if id, ok := rowIDOf(s, "DatasetSplit"); ok {
-			split, err = h.Datasets.FindDatasetSplitByID(r.Context(), id)
-		} else {
-			split, err = h.Datasets.FindDatasetSplitByName(r.Context(), s)
-		}
-		if ember.ErrorCode(err) == ember.ENOTFOUND {
-			WriteText(w, http.StatusNotFound, fmt.Sprintf("Dataset split not found: %s", s))
-			return
-		} else if err != nil {
+		split, err := h.splitByIdentifier(r, s)
+		if err != nil {
 			h.Error(w, r, err)
 			return
 		}
