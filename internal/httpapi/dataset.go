@@ -92,11 +92,7 @@ func (h *Handler) registerDatasetRoutes(mux *http.ServeMux) {
 }
 
 func (h *Handler) handleDatasetIndex(w http.ResponseWriter, r *http.Request) {
-	limit, ok := queryLimit(w, r, 10, 0)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 10, 0)
 	if !ok {
 		return
 	}

@@ -215,11 +215,7 @@ func (h *Handler) handleDatasetSplitDelete(w http.ResponseWriter, r *http.Reques
 }
 
 func (h *Handler) handleDatasetLabelIndex(w http.ResponseWriter, r *http.Request) {
-	limit, ok := queryLimit(w, r, 100, 0)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 100, 0)
 	if !ok {
 		return
 	}

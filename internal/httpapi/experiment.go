@@ -192,11 +192,7 @@ func (h *Handler) handleExperimentIndex(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	limit, ok := queryLimit(w, r, 50, 0)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 50, 0)
 	if !ok {
 		return
 	}
@@ -378,11 +374,7 @@ func (h *Handler) handleExperimentRunIndex(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
-	limit, ok := queryLimit(w, r, 0, 0)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 0, 0)
 	if !ok {
 		return
 	}
@@ -411,11 +403,7 @@ func (h *Handler) handleIncompleteRuns(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit, ok := queryLimit(w, r, 50, 0)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 50, 0)
 	if !ok {
 		return
 	}
@@ -455,11 +443,7 @@ func (h *Handler) handleIncompleteEvaluations(w http.ResponseWriter, r *http.Req
 		WriteText(w, http.StatusBadRequest, "At least one evaluation_name must be provided")
 		return
 	}
-	limit, ok := queryLimit(w, r, 50, 0)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 50, 0)
 	if !ok {
 		return
 	}

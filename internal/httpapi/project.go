@@ -46,11 +46,7 @@ func (h *Handler) resolveProject(r *http.Request, identifier string) (*ember.Pro
 // of experiments unless include_experiment_projects is set. Ember has no
 // dataset-evaluator projects, so that flag changes nothing.
 func (h *Handler) handleProjectIndex(w http.ResponseWriter, r *http.Request) {
-	limit, ok := queryLimit(w, r, 100, 0)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 100, 0)
 	if !ok {
 		return
 	}

@@ -172,11 +172,7 @@ func parseTagName(w http.ResponseWriter, r *http.Request) (string, bool) {
 }
 
 func (h *Handler) handlePromptIndex(w http.ResponseWriter, r *http.Request) {
-	limit, ok := queryLimit(w, r, 100, 0)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 100, 0)
 	if !ok {
 		return
 	}

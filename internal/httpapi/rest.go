@@ -120,6 +120,18 @@ func (h *Handler) queryCursor(w http.ResponseWriter, r *http.Request) (int64, bo
 	return id, true
 }
 
+// queryPage reads a listing's limit (def when absent, at most max when max
+// is above 0) and cursor; on a bad one it answers 422 and returns false.
+func (h *Handler) queryPage(w http.ResponseWriter, r *http.Request, def, max int) (limit int, cursor int64, ok bool) {
+	if limit, ok = queryLimit(w, r, def, max); !ok {
+		return 0, 0, false
+	}
+	if cursor, ok = h.queryCursor(w, r); !ok {
+		return 0, 0, false
+	}
+	return limit, cursor, true
+}
+
 // page cuts rows fetched with limit+1 into a page and the next cursor.
 func page[T any](rows []T, limit int, id func(T) string) ([]T, *string) {
 	if len(rows) <= limit {

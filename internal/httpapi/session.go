@@ -105,11 +105,7 @@ func (h *Handler) handleProjectSessions(w http.ResponseWriter, r *http.Request) 
 		h.Error(w, r, err)
 		return
 	}
-	limit, ok := queryLimit(w, r, 100, 0)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 100, 0)
 	if !ok {
 		return
 	}

@@ -164,11 +164,7 @@ func (h *Handler) spanFilter(w http.ResponseWriter, r *http.Request, withKind bo
 		h.Error(w, r, err)
 		return ember.SpanFilter{}, 0, false
 	}
-	limit, ok := queryLimit(w, r, 100, 1000)
-	if !ok {
-		return ember.SpanFilter{}, 0, false
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 100, 1000)
 	if !ok {
 		return ember.SpanFilter{}, 0, false
 	}

@@ -47,11 +47,7 @@ func (h *Handler) handleProjectTraces(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	limit, ok := queryLimit(w, r, 100, 1000)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 100, 1000)
 	if !ok {
 		return
 	}

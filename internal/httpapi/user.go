@@ -107,11 +107,7 @@ func (h *Handler) handleViewer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleUserIndex(w http.ResponseWriter, r *http.Request) {
-	limit, ok := queryLimit(w, r, 100, 0)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 100, 0)
 	if !ok {
 		return
 	}
@@ -276,11 +272,7 @@ func (h *Handler) handleAllUserAPIKeys(w http.ResponseWriter, r *http.Request) {
 	if h.keysNeedAuth(w, r) {
 		return
 	}
-	limit, ok := queryLimit(w, r, 100, 1000)
-	if !ok {
-		return
-	}
-	cursor, ok := h.queryCursor(w, r)
+	limit, cursor, ok := h.queryPage(w, r, 100, 1000)
 	if !ok {
 		return
 	}
