@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -84,4 +89,44 @@ func TestBadBytesInIdentifiers(t *testing.T) {
 			t.Errorf("create with a NUL: %d %s", status, body)
 		}
 	})
+}
+
+// TestGzipReplies: a client that accepts gzip gets big replies compressed
+// and small ones as they are; one that does not gets plain bodies.
+func TestGzipReplies(t *testing.T) {
+	p := startEmber(t, engines(t)[0].env(t))
+	mustExport(t, p, traces('g', 0, 10, 5))
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	get := func(path, acceptEncoding string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", p.httpURL+path, nil)
+		if acceptEncoding != "" {
+			req.Header.Set("Accept-Encoding", acceptEncoding)
+		}
+		resp, err := raw.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	resp, body := get("/v1/projects/e2e/spans", "gzip")
+	if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("spans listing: encoding %q, vary %q", resp.Header.Get("Content-Encoding"), resp.Header.Get("Vary"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pg spansPage
+	if err := json.NewDecoder(zr).Decode(&pg); err != nil || len(pg.Data) != 10 {
+		t.Fatalf("decompressed listing: %d spans, %v", len(pg.Data), err)
+	}
+	if resp, body := get("/v1/projects/e2e/spans", ""); resp.Header.Get("Content-Encoding") != "" || !json.Valid(body) {
+		t.Errorf("without Accept-Encoding: encoding %q", resp.Header.Get("Content-Encoding"))
+	}
+	if resp, body := get("/healthz", "gzip"); resp.Header.Get("Content-Encoding") != "" || string(body) != "OK" {
+		t.Errorf("a small reply was compressed: %q %q", resp.Header.Get("Content-Encoding"), body)
+	}
 }
