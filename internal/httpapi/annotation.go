@@ -353,7 +353,7 @@ func (h *Handler) handleAnnotationList(route *annotationRoute) http.HandlerFunc 
 			WriteText(w, http.StatusUnprocessableEntity, fmt.Sprintf("At least one of %s or identifier must be supplied", route.idsParam))
 			return
 		}
-		project, err := h.resolveProject(r, ember.CleanText(r.PathValue("project_identifier")))
+		project, err := h.resolveProject(r, r.PathValue("project_identifier"))
 		if err != nil {
 			h.Error(w, r, err)
 			return
@@ -438,7 +438,7 @@ func (h *Handler) handleAnnotationDelete(route *annotationRoute) http.HandlerFun
 			WriteText(w, http.StatusUnprocessableEntity, "`start_time` must be strictly earlier than `end_time`.")
 			return
 		}
-		project, err := h.resolveProject(r, ember.CleanText(r.PathValue("project_identifier")))
+		project, err := h.resolveProject(r, r.PathValue("project_identifier"))
 		if err != nil {
 			h.Error(w, r, err)
 			return

@@ -235,7 +235,7 @@ func (h *Handler) handleProjectAnnotationConfigs(w http.ResponseWriter, r *http.
 	if !ok {
 		return
 	}
-	project, err := h.resolveProject(r, ember.CleanText(r.PathValue("project_identifier")))
+	project, err := h.resolveProject(r, r.PathValue("project_identifier"))
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -284,7 +284,7 @@ func (h *Handler) handleProjectAnnotationConfigsSet(w http.ResponseWriter, r *ht
 		}
 		ids[i] = id
 	}
-	project, err := h.resolveProject(r, ember.CleanText(r.PathValue("project_identifier")))
+	project, err := h.resolveProject(r, r.PathValue("project_identifier"))
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -299,7 +299,7 @@ func (h *Handler) handleProjectAnnotationConfigsSet(w http.ResponseWriter, r *ht
 
 // projectAndConfig resolves the two ends of an assignment.
 func (h *Handler) projectAndConfig(w http.ResponseWriter, r *http.Request) (*ember.Project, *ember.AnnotationConfig, bool) {
-	project, err := h.resolveProject(r, ember.CleanText(r.PathValue("project_identifier")))
+	project, err := h.resolveProject(r, r.PathValue("project_identifier"))
 	if err != nil {
 		h.Error(w, r, err)
 		return nil, nil, false

@@ -28,6 +28,8 @@ func (h *Handler) registerProjectRoutes(mux *http.ServeMux) {
 // resolveProject finds a project by GlobalID or, when the identifier is not
 // a Project GlobalID, by name. The error names the identifier as given.
 func (h *Handler) resolveProject(r *http.Request, identifier string) (*ember.Project, error) {
+	// Names are stored clean, and a reply never echoes a NUL byte.
+	identifier = ember.CleanText(identifier)
 	if id, ok := rowIDOf(identifier, "Project"); ok {
 		p, err := h.Projects.FindProjectByID(r.Context(), id)
 		if ember.ErrorCode(err) == ember.ENOTFOUND {

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/emberhq/ember"
 )
 
 // This file turns OTLP attribute lists into the nested JSON object that
@@ -76,7 +78,7 @@ type attr struct {
 func fromPData(v pcommon.Value) val {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		return strVal(clean(v.Str()))
+		return strVal(ember.CleanText(v.Str()))
 	case pcommon.ValueTypeBool:
 		return boolVal(v.Bool())
 	case pcommon.ValueTypeInt:
@@ -87,16 +89,6 @@ func fromPData(v pcommon.Value) val {
 		return val{kind: kindPData, pv: v}
 	}
 	return val{}
-}
-
-// clean returns s as valid UTF-8 without NUL bytes, which PostgreSQL refuses
-// in text and jsonb: invalid sequences and NUL become U+FFFD.
-func clean(s string) string {
-	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
-		return s
-	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }
 
 // jsonStringSuffixes are the keys whose string values are JSON documents to
@@ -146,7 +138,7 @@ func jsonSource(a attr) (string, bool) {
 	case a.v.kind == kindStr:
 		return a.v.s, true
 	case a.v.kind == kindPData && a.v.pv.Type() == pcommon.ValueTypeBytes:
-		return clean(string(a.v.pv.Bytes().AsRaw())), true
+		return ember.CleanText(string(a.v.pv.Bytes().AsRaw())), true
 	}
 	return "", false
 }
@@ -537,7 +529,7 @@ func field(v val, key string) (val, bool) {
 			var out val
 			found := false
 			v.pv.Map().Range(func(k string, x pcommon.Value) bool {
-				if clean(k) == key {
+				if ember.CleanText(k) == key {
 					out, found = fromPData(x), true
 				}
 				return true
@@ -571,7 +563,7 @@ func asObject(v val) (val, bool) {
 		}
 		ms := make([]member, 0, v.pv.Map().Len())
 		v.pv.Map().Range(func(k string, x pcommon.Value) bool {
-			ms = append(ms, member{key: clean(k), v: fromPData(x)})
+			ms = append(ms, member{key: ember.CleanText(k), v: fromPData(x)})
 			return true
 		})
 		return objVal(sortMembers(ms)), true
@@ -680,7 +672,7 @@ func appendPDataJSON(dst []byte, v pcommon.Value, tmp *[]pdKV) []byte {
 	case pcommon.ValueTypeMap:
 		mark := len(*tmp)
 		v.Map().Range(func(k string, x pcommon.Value) bool {
-			*tmp = append(*tmp, pdKV{key: clean(k), v: x})
+			*tmp = append(*tmp, pdKV{key: ember.CleanText(k), v: x})
 			return true
 		})
 		kvs := (*tmp)[mark:]
@@ -995,7 +987,7 @@ func (p *jsonParser) str() (string, bool) {
 		switch {
 		case c == '"':
 			p.i++
-			return clean(b.String()), true
+			return ember.CleanText(b.String()), true
 		case c < 0x20:
 			return "", false
 		case c != '\\':
@@ -1077,7 +1069,7 @@ func (p *jsonParser) object() (val, bool) {
 		if !ok {
 			return val{}, false
 		}
-		ms = append(ms, member{key: clean(k), v: v})
+		ms = append(ms, member{key: ember.CleanText(k), v: v})
 		p.ws()
 		if p.i >= len(p.s) {
 			return val{}, false
@@ -1223,7 +1215,7 @@ func dictItems(m pcommon.Map) []pdKV {
 		pos = make(map[string]int, m.Len())
 	}
 	m.Range(func(k string, x pcommon.Value) bool {
-		k = clean(k)
+		k = ember.CleanText(k)
 		if pos != nil {
 			if i, ok := pos[k]; ok {
 				kvs[i].v = x

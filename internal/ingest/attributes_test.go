@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/emberhq/ember"
 )
 
 // flat builds attributes from key, value pairs. Values: string, int, float64,
@@ -206,7 +208,7 @@ func TestAppendJSONStringPositions(t *testing.T) {
 				if err := json.Unmarshal(got, &back); err != nil {
 					t.Fatalf("%q: %s: %v", s, got, err)
 				}
-				if want := clean(s); back != want {
+				if want := ember.CleanText(s); back != want {
 					t.Fatalf("%q: decoded %q, want %q", s, back, want)
 				}
 			}
@@ -391,8 +393,8 @@ func TestClean(t *testing.T) {
 		{"a\xff\xfeb", "a\uFFFDb"},
 		{"\xed\xa0\x80", "\uFFFD"}, // an encoded surrogate
 	} {
-		if got := clean(tt.in); got != tt.want {
-			t.Errorf("clean(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := ember.CleanText(tt.in); got != tt.want {
+			t.Errorf("ember.CleanText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -606,11 +608,11 @@ func FuzzUnflatten(f *testing.F) {
 		vals := strings.Split(values, "\n")
 		var attrs []attr
 		for i, k := range keys {
-			v := strVal(clean(vals[i%len(vals)]))
+			v := strVal(ember.CleanText(vals[i%len(vals)]))
 			if v.s == "null" {
 				v = val{}
 			}
-			attrs = append(attrs, attr{key: clean(k), v: v})
+			attrs = append(attrs, attr{key: ember.CleanText(k), v: v})
 		}
 		got := unflattenJSON(attrs)
 		if !json.Valid([]byte(got)) || !utf8.ValidString(got) {

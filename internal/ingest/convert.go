@@ -70,7 +70,7 @@ func (c *Converter) Convert(td ptrace.Traces, projectOverride string) (spans []*
 	block := make([]ember.Span, total)
 	spans = make([]*ember.Span, 0, total)
 	ar := arena{spans: total}
-	override := clean(projectOverride)
+	override := ember.CleanText(projectOverride)
 	var lastTraceID pcommon.TraceID
 	var lastTraceHex string
 
@@ -118,7 +118,7 @@ func resourceProject(attrs pcommon.Map) string {
 	project := ember.DefaultProjectName
 	attrs.Range(func(k string, v pcommon.Value) bool {
 		if k == projectNameKey && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
-			project = clean(v.Str())
+			project = ember.CleanText(v.Str())
 			return false
 		}
 		return true
@@ -140,7 +140,7 @@ func (c *Converter) convertSpan(sc *scratch, ar *arena, sp ptrace.Span, out *emb
 	if pid := sp.ParentSpanID(); !pid.IsEmpty() {
 		out.ParentID = hex.EncodeToString(pid[:])
 	}
-	out.Name = clean(sp.Name())
+	out.Name = ember.CleanText(sp.Name())
 	out.StartTime = nanosToTime(uint64(sp.StartTimestamp()))
 	out.EndTime = nanosToTime(uint64(sp.EndTimestamp()))
 	switch sp.Status().Code() {
@@ -151,12 +151,12 @@ func (c *Converter) convertSpan(sc *scratch, ar *arena, sp ptrace.Span, out *emb
 	default:
 		out.StatusCode = ember.StatusUnset
 	}
-	out.StatusMessage = clean(sp.Status().Message())
+	out.StatusMessage = ember.CleanText(sp.Status().Message())
 
 	// Attributes.
 	attrs := sc.attrs[:0]
 	sp.Attributes().Range(func(k string, v pcommon.Value) bool {
-		attrs = append(attrs, attr{key: clean(k), v: fromPData(v)})
+		attrs = append(attrs, attr{key: ember.CleanText(k), v: fromPData(v)})
 		return true
 	})
 	if hasGenAI(attrs) {
@@ -291,7 +291,7 @@ func (sc *scratch) appendEvents(dst []byte, evs ptrace.SpanEventSlice) []byte {
 		}
 		attrs := sc.attrs[:0]
 		ev.Attributes().Range(func(k string, v pcommon.Value) bool {
-			attrs = append(attrs, attr{key: clean(k), v: fromPData(v)})
+			attrs = append(attrs, attr{key: ember.CleanText(k), v: fromPData(v)})
 			return true
 		})
 		if ev.Name() == "exception" {

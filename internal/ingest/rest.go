@@ -77,9 +77,9 @@ func (c *Converter) ConvertREST(spans []RESTSpan, project string) []*ember.Span 
 	}
 	out, _ := c.Convert(td, project) // placeholder ids are never invalid
 	for i, s := range out {
-		s.TraceID = clean(spans[i].TraceID)
-		s.SpanID = clean(spans[i].SpanID)
-		s.ParentID = clean(spans[i].ParentID)
+		s.TraceID = ember.CleanText(spans[i].TraceID)
+		s.SpanID = ember.CleanText(spans[i].SpanID)
+		s.ParentID = ember.CleanText(spans[i].ParentID)
 	}
 	return out
 }
