@@ -125,9 +125,19 @@ func (db *DB) lookupTargetsSQL(t *annotationTable, rows int) string {
 	if t.documents() {
 		cols += `, span_kind, attributes`
 	}
-	q := []byte(`SELECT ` + cols + ` FROM ` + t.parentTable + ` WHERE ` + t.parentKey + ` IN (`)
-	q = db.inList(q, rows)
-	return string(append(q, ')'))
+	// Oldest first, so that when two traces share a span id the newest
+	// span is the one remembered.
+	q := `SELECT ` + cols + ` FROM ` + t.parentTable + ` WHERE ` + db.targetKeyMatch(t, t.parentTable, string(db.inList(nil, rows))) + ` ORDER BY id`
+	return q
+}
+
+// targetKeyMatch is the condition that the natural key of the target row
+// alias is one of params.
+func (db *DB) targetKeyMatch(t *annotationTable, alias, params string) string {
+	if t.parentTable == "spans" {
+		return db.spanIDMatch(alias, params)
+	}
+	return alias + "." + t.parentKey + " IN (" + params + ")"
 }
 
 // UpsertAnnotations stores annotations, all or none. See
@@ -576,7 +586,13 @@ func (db *DB) FindAnnotations(ctx context.Context, filter ember.AnnotationFilter
 		}
 		where = append(where, column+" = "+arg(filter.ProjectID))
 	}
-	in("x."+t.parentKey, filter.TargetIDs, false)
+	if len(filter.TargetIDs) > 0 {
+		params := make([]string, len(filter.TargetIDs))
+		for i, v := range filter.TargetIDs {
+			params[i] = arg(v)
+		}
+		where = append(where, db.targetKeyMatch(t, "x", strings.Join(params, ",")))
+	}
 	if len(filter.TargetRowIDs) > 0 {
 		params := make([]string, len(filter.TargetRowIDs))
 		for i, id := range filter.TargetRowIDs {
@@ -624,7 +640,7 @@ func (db *DB) AnnotationTargetsExist(ctx context.Context, target ember.Annotatio
 		args = append(args, id)
 		params[i] = "$" + strconv.Itoa(i+2)
 	}
-	q := `SELECT 1 FROM ` + t.parentTable + ` WHERE ` + t.parentKey + ` IN (` + strings.Join(params, ",") + `) AND +project_id = $1 LIMIT 1`
+	q := `SELECT 1 FROM ` + t.parentTable + ` WHERE ` + db.targetKeyMatch(t, t.parentTable, strings.Join(params, ",")) + ` AND +project_id = $1 LIMIT 1`
 	var one int
 	err = db.read.QueryRowContext(ctx, q, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {

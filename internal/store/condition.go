@@ -78,7 +78,7 @@ func (c *conditionCompiler) rootValue(template, key string) string {
 
 // spanColumns maps the filter language's span fields to SQL.
 var conditionColumns = map[ember.SpanColumn]string{
-	ember.ColumnSpanID:               "s.span_id",
+	ember.ColumnSpanID:               spanIDColumn,
 	ember.ColumnTraceID:              "t.trace_id",
 	ember.ColumnParentID:             "s.parent_id",
 	ember.ColumnName:                 "s.name",
@@ -175,7 +175,11 @@ func (c *conditionCompiler) expr(e ember.Expr) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return "(" + l + " " + op + " " + r + ")", nil
+		cond := "(" + l + " " + op + " " + r + ")"
+		if e.Op == "==" && (l == spanIDColumn || r == spanIDColumn) {
+			cond = c.withSpanIDLookup(cond)
+		}
+		return cond, nil
 	case ember.Logical:
 		if len(e.Args) == 0 {
 			return "", fmt.Errorf("compile condition: empty %s", e.Op)
@@ -228,11 +232,15 @@ func (c *conditionCompiler) expr(e ember.Expr) (string, error) {
 				return "", err
 			}
 		}
-		return "(" + x + " IN (" + strings.Join(items, ", ") + "))", nil
+		cond := "(" + x + " IN (" + strings.Join(items, ", ") + "))"
+		if x == spanIDColumn {
+			cond = c.withSpanIDLookup(cond)
+		}
+		return cond, nil
 	case ember.IsNull:
 		if col, ok := e.X.(ember.Column); ok && col.Name == ember.ColumnParentSpan {
 			// A root, or an orphan whose parent is not stored.
-			exists := "EXISTS (SELECT 1 FROM spans p WHERE p.span_id = s.parent_id)"
+			exists := "EXISTS (SELECT 1 FROM spans p WHERE p.trace_rowid = s.trace_rowid AND p.span_id = s.parent_id)"
 			if e.Negate {
 				return "(" + exists + ")", nil
 			}
@@ -474,4 +482,16 @@ func cleanPath(path []ember.PathSegment) []ember.PathSegment {
 		out[i].Key = ember.CleanText(seg.Key)
 	}
 	return out
+}
+
+// spanIDColumn is the span id of the row being filtered.
+const spanIDColumn = "s.span_id"
+
+// withSpanIDLookup adds to a condition that pins s.span_id the dialect's
+// condition for finding spans by id through an index.
+func (c *conditionCompiler) withSpanIDLookup(cond string) string {
+	if extra := c.d.SpanIDLookup("s"); extra != "" {
+		return "(" + cond + " AND " + extra + ")"
+	}
+	return cond
 }

@@ -616,7 +616,7 @@ func (db *DB) spanRowIDs(ctx context.Context, tx *sql.Tx, examples []ember.NewEx
 		for i, id := range part {
 			args[i] = id
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, span_id FROM spans WHERE span_id IN (`+string(db.inList(nil, len(part)))+`)`, args...)
+		rows, err := tx.QueryContext(ctx, `SELECT id, span_id FROM spans WHERE `+db.spanIDMatch("spans", string(db.inList(nil, len(part))))+` ORDER BY id`, args...)
 		if err != nil {
 			return err
 		}

@@ -280,35 +280,45 @@ RETURNING id`, id, s.projectID, user, s.start, s.end).Scan(&rowID)
 
 // loadOldChildren sums, for every span of the batch, the cumulative counts
 // of its children that are already stored (children often arrive first).
-// Only children with something to add are read.
+// Only children with something to add are read: the counted spans of the
+// batch's traces, through a small partial index by trace.
 func (w *spanBatch) loadOldChildren(ctx context.Context) error {
 	w.oldChildren = make(map[string]counts)
-	return chunks(w.spans, lookupChunk, func(spans []*ember.Span) error {
-		stmt, err := w.db.bulk(ctx, w.tx, bulkStoredChildren, len(spans))
+	type key struct {
+		traceRowID int64
+		spanID     string
+	}
+	inBatch := make(map[key]bool, len(w.spans))
+	for _, s := range w.spans {
+		inBatch[key{w.traces[s.TraceID].rowID, s.SpanID}] = true
+	}
+	traceRowIDs := make([]int64, 0, len(w.traces))
+	for _, t := range w.traces {
+		traceRowIDs = append(traceRowIDs, t.rowID)
+	}
+	slices.Sort(traceRowIDs)
+	return chunks(traceRowIDs, lookupChunk, func(ids []int64) error {
+		stmt, err := w.db.bulk(ctx, w.tx, bulkStoredChildren, len(ids))
 		if err != nil {
 			return err
 		}
-		args := make([]any, len(spans))
-		for i, s := range spans {
-			args[i] = s.SpanID
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
 		}
 		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("find stored children: %w", err)
 		}
 		defer rows.Close()
-		byID := make(map[string]*ember.Span, len(spans))
-		for _, s := range spans {
-			byID[s.SpanID] = s
-		}
 		for rows.Next() {
-			var parentID, traceID string
+			var k key
 			var c counts
-			if err := rows.Scan(&parentID, &traceID, &c.errors, &c.prompt, &c.completion); err != nil {
+			if err := rows.Scan(&k.traceRowID, &k.spanID, &c.errors, &c.prompt, &c.completion); err != nil {
 				return fmt.Errorf("scan stored child: %w", err)
 			}
-			if p := byID[parentID]; p != nil && p.TraceID == traceID {
-				w.oldChildren[parentID] = w.oldChildren[parentID].add(c)
+			if inBatch[k] {
+				w.oldChildren[k.spanID] = w.oldChildren[k.spanID].add(c)
 			}
 		}
 		return rows.Err()
@@ -430,8 +440,7 @@ func (w *spanBatch) insertedByRowID(ctx context.Context, stmt *sql.Stmt, args []
 		}
 		return nil
 	}
-	q := w.db.inList([]byte(`SELECT id, span_id FROM spans WHERE span_id IN (`), len(spans))
-	q = append(q, `) ORDER BY id DESC LIMIT `...)
+	q := []byte(`SELECT id, span_id FROM spans WHERE ` + w.db.spanIDMatch("spans", string(w.db.inList(nil, len(spans)))) + ` ORDER BY id DESC LIMIT `)
 	q = strconv.AppendInt(q, n, 10)
 	ids := make([]any, len(spans))
 	for j, s := range spans {
@@ -521,7 +530,7 @@ UPDATE spans SET
 	cumulative_error_count = cumulative_error_count + $3,
 	cumulative_llm_token_count_prompt = cumulative_llm_token_count_prompt + $4,
 	cumulative_llm_token_count_completion = cumulative_llm_token_count_completion + $5
-WHERE span_id IN (SELECT span_id FROM ancestors)`, parentID, traceRowID, c.errors, c.prompt, c.completion)
+WHERE trace_rowid = $2 AND span_id IN (SELECT span_id FROM ancestors)`, parentID, traceRowID, c.errors, c.prompt, c.completion)
 	if err != nil {
 		return fmt.Errorf("update ancestors: %w", err)
 	}
@@ -633,7 +642,13 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 		where = append(where, column+" IN ("+strings.Join(params, ",")+")")
 	}
 	in("t.trace_id", filter.TraceIDs)
-	in("s.span_id", filter.SpanIDs)
+	if len(filter.SpanIDs) > 0 {
+		params := make([]string, len(filter.SpanIDs))
+		for i, v := range filter.SpanIDs {
+			params[i] = arg(v)
+		}
+		where = append(where, db.spanIDMatch("s", strings.Join(params, ",")))
+	}
 	in("s.parent_id", filter.ParentIDs)
 	in("s.name", filter.Names)
 	in("s.span_kind", stringsOf(filter.Kinds))
@@ -798,7 +813,7 @@ func (db *DB) DeleteSpan(ctx context.Context, spanID string) error {
 		var id, traceRowID int64
 		var parentID sql.NullString
 		var c counts
-		err := tx.QueryRowContext(ctx, `SELECT id, trace_rowid, parent_id, cumulative_error_count, cumulative_llm_token_count_prompt, cumulative_llm_token_count_completion FROM spans WHERE span_id = $1`, spanID).
+		err := tx.QueryRowContext(ctx, `SELECT id, trace_rowid, parent_id, cumulative_error_count, cumulative_llm_token_count_prompt, cumulative_llm_token_count_completion FROM spans WHERE `+db.spanIDMatch("spans", "$1")+` ORDER BY id DESC LIMIT 1`, spanID).
 			Scan(&id, &traceRowID, &parentID, &c.errors, &c.prompt, &c.completion)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ember.Errorf(ember.ENOTFOUND, "Span with span_id '%s' not found", spanID)
@@ -833,11 +848,11 @@ func (db *DB) upsertTracesSQL(rows int) string {
 
 // storedChildrenSQL is the statement that does "find stored children" for rows rows.
 func (db *DB) storedChildrenSQL(rows int) string {
-	q := []byte(`SELECT s.parent_id, t.trace_id, s.cumulative_error_count, s.cumulative_llm_token_count_prompt, s.cumulative_llm_token_count_completion FROM spans s JOIN traces t ON t.id = s.trace_rowid WHERE s.parent_id IN (`)
+	q := []byte(`SELECT trace_rowid, parent_id, cumulative_error_count, cumulative_llm_token_count_prompt, cumulative_llm_token_count_completion FROM spans WHERE trace_rowid IN (`)
 	q = db.inList(q, rows)
-	// The condition repeats ix_spans_parent_counted's, so the planner
-	// can use that small partial index.
-	q = append(q, `) AND (s.cumulative_error_count <> 0 OR s.cumulative_llm_token_count_prompt <> 0 OR s.cumulative_llm_token_count_completion <> 0)`...)
+	// The condition repeats ix_spans_trace_parent_counted's, so the
+	// planner can use that small partial index.
+	q = append(q, `) AND parent_id IS NOT NULL AND (cumulative_error_count <> 0 OR cumulative_llm_token_count_prompt <> 0 OR cumulative_llm_token_count_completion <> 0)`...)
 	return string(q)
 }
 
@@ -847,7 +862,7 @@ func (db *DB) insertSpansSQL(rows int) string {
 	q := make([]byte, 0, 256+rows*cols*5)
 	q = append(q, `INSERT INTO spans (trace_rowid, project_id, span_id, parent_id, name, span_kind, start_time, end_time, status_code, status_message, attributes, events, llm_token_count_prompt, llm_token_count_completion, cumulative_error_count, cumulative_llm_token_count_prompt, cumulative_llm_token_count_completion) VALUES `...)
 	q = db.placeholders(q, rows, cols)
-	q = append(q, ` ON CONFLICT (span_id) DO NOTHING`...)
+	q = append(q, ` ON CONFLICT (trace_rowid, span_id) DO NOTHING`...)
 	if !db.dialect.ConsecutiveRowIDs() {
 		q = append(q, ` RETURNING id, span_id`...)
 	}
@@ -859,6 +874,17 @@ func (db *DB) insertCostsSQL(rows int) string {
 	const cols = 13
 	q := []byte(`INSERT INTO span_costs (span_rowid, trace_rowid, project_id, span_start_time, model_name, provider, prompt_tokens, completion_tokens, total_tokens, prompt_cost, completion_cost, total_cost, details) VALUES `)
 	return string(db.placeholders(q, rows, cols))
+}
+
+// spanIDMatch is the condition that alias.span_id is one of params (a
+// comma-separated placeholder list), written so that the engine finds the
+// rows through its span id index.
+func (db *DB) spanIDMatch(alias, params string) string {
+	cond := alias + ".span_id IN (" + params + ")"
+	if extra := db.dialect.SpanIDLookup(alias); extra != "" {
+		cond += " AND " + extra
+	}
+	return cond
 }
 
 func stringsOf[T ~string](values []T) []string {

@@ -42,6 +42,11 @@ type Dialect interface {
 	// makes the planner read the table through the named index, or "" for
 	// an engine whose statistics let it choose well by itself.
 	IndexedBy(index string) string
+	// SpanIDLookup returns a condition to AND with an equality or IN test
+	// on span_id of the spans row alias, so that the engine finds spans by
+	// span id through its index; "" when an index on span_id alone serves.
+	// See docs/schema.md, "Finding a span by its span id".
+	SpanIDLookup(alias string) string
 
 	// The span filter language's needs (see condition.go):
 	// JSONValue reads the value at path in a JSON column as text (any

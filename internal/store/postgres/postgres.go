@@ -128,6 +128,10 @@ func (Dialect) ConsecutiveRowIDs() bool { return false }
 // of every column and needs no hint.
 func (Dialect) IndexedBy(string) string { return "" }
 
+// SpanIDLookup implements store.Dialect: PostgreSQL keeps a plain index on
+// span_id.
+func (Dialect) SpanIDLookup(string) string { return "" }
+
 // AttributeMatch implements store.Dialect with jsonb path operators.
 func (Dialect) AttributeMatch(column string, path []string, value any, arg func(any) string) string {
 	elems := make([]string, len(path))

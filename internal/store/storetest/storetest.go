@@ -213,9 +213,22 @@ func testDuplicates(t *testing.T, open Opener) {
 	if got := mustSpan(t, db, "1").Name; got != "op-1" {
 		t.Fatalf("name = %q: a duplicate must not overwrite", got)
 	}
-	// A span id is unique across traces, too.
-	if res := insert(t, db, span("b", "1", "")); res.Inserted != 0 || res.Duplicates != 1 {
+	// A span is named by its trace and span ids, as in OpenTelemetry: the
+	// same span id in another trace is another span. Looking a span id up
+	// alone finds both, and deleting by span id takes the newest.
+	other := span("b", "1", "", func(s *ember.Span) { s.Name = "other" })
+	if res := insert(t, db, other); res.Inserted != 1 || res.Duplicates != 0 {
 		t.Fatalf("other trace: %+v", res)
+	}
+	both, err := db.FindSpans(context.Background(), ember.SpanFilter{SpanIDs: []string{other.SpanID}})
+	if err != nil || len(both) != 2 {
+		t.Fatalf("FindSpans by span id = %d spans, %v", len(both), err)
+	}
+	if err := db.DeleteSpan(context.Background(), other.SpanID); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustSpan(t, db, "1").Name; got != "op-1" {
+		t.Fatalf("after deleting the newest, name = %q", got)
 	}
 }
 
