@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -227,6 +228,68 @@ func TestDatasetUploads(t *testing.T) {
 				status = 409
 			}
 			upload(ct, body, status, c.want)
+		}
+	})
+}
+
+// TestDatasetUploadsInBackground pins uploads without sync=true on a
+// running server: answered null at once, visible once applied, a taken
+// name refused up front, and every upload acknowledged before SIGTERM
+// stored before the server exits.
+func TestDatasetUploadsInBackground(t *testing.T) {
+	forEngine(t, func(t *testing.T, e engine) {
+		env := e.env(t)
+		p := startEmber(t, env)
+		url := p.httpURL + "/v1/datasets/upload"
+		rows := func(n int) string {
+			var b strings.Builder
+			for i := range n {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, `{"q":%d}`, i)
+			}
+			return b.String()
+		}
+		if resp, b := post(t, url+"?sync=false", "application/json", []byte(`{"action":"create","name":"bg","inputs":[`+rows(3)+`]}`)); resp.StatusCode != 200 || string(b) != "null" {
+			t.Fatalf("upload without sync: %d %s", resp.StatusCode, b)
+		}
+		ct, body := multipartBody(t, [][2]string{{"name", "bg-csv"}, {"input_keys[]", "q"}}, formFile{"text/csv", "gzip", []byte("q\n1\n2\n")})
+		if resp, b := post(t, url, ct, body); resp.StatusCode != 200 || string(b) != "null" {
+			t.Fatalf("multipart upload without sync: %d %s", resp.StatusCode, b)
+		}
+		for _, c := range [][2]string{{"bg", "3"}, {"bg-csv", "2"}} {
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				_, text, _ := call(t, "GET", p.httpURL+"/v1/datasets?name="+c[0], "")
+				if strings.Contains(text, `"example_count":`+c[1]) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("dataset %s never showed %s examples: %s", c[0], c[1], text)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		if resp, b := post(t, url, "application/json", []byte(`{"action":"create","name":"bg","inputs":[{}]}`)); resp.StatusCode != 409 || string(b) != `A dataset named "bg" already exists.` {
+			t.Fatalf("create of a taken name without sync: %d %s", resp.StatusCode, b)
+		}
+
+		// A burst of uploads, then SIGTERM at once: all are stored.
+		const burst = 20
+		for i := range burst {
+			body := fmt.Sprintf(`{"action":"create","name":"burst-%d","inputs":[%s]}`, i, rows(300))
+			if resp, b := post(t, url, "application/json", []byte(body)); resp.StatusCode != 200 {
+				t.Fatalf("burst upload %d: %d %s", i, resp.StatusCode, b)
+			}
+		}
+		p.stop(t)
+		db := e.open(t, env)
+		for i := range burst {
+			d, err := db.FindDatasetByName(context.Background(), fmt.Sprintf("burst-%d", i))
+			if err != nil || d.ExampleCount != 300 {
+				t.Fatalf("burst-%d after SIGTERM: %+v %v", i, d, err)
+			}
 		}
 	})
 }
