@@ -87,8 +87,10 @@ type DatasetUpload struct {
 	Action      UploadAction
 	Name        string
 	Description *string
-	Metadata    json.RawMessage // for a new dataset; nil means {}
-	Examples    []NewExample
+	// Metadata is the dataset's own metadata, a JSON object: it replaces
+	// the stored one when set; nil keeps it ({} for a new dataset).
+	Metadata json.RawMessage
+	Examples []NewExample
 }
 
 // UploadResult reports what an upload changed. VersionID is the new version,

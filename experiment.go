@@ -116,6 +116,9 @@ type ExperimentRecord struct {
 	Run         ExperimentRun
 	Example     DatasetExample
 	Evaluations []ExperimentEvaluation // by name
+	// PromptTokens and CompletionTokens sum the LLM token counts of the
+	// run's trace; nil when the run has no trace or it is not stored.
+	PromptTokens, CompletionTokens *int64
 }
 
 // ExperimentService manages experiments, their runs, evaluations and tags.

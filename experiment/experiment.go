@@ -179,12 +179,27 @@ func Resume(ctx context.Context, c *client.Client, experimentID string, task Tas
 		return nil, fmt.Errorf("get experiment: %w", err)
 	}
 	sum := &Summary{Experiment: x}
-	if task != nil {
-		if err := runTasks(ctx, c, x, task, opts, sum); err != nil {
-			return sum, err
-		}
+	if task == nil && len(evaluators) == 0 {
+		return summarize(ctx, c, x.ID, sum)
 	}
-	if err := evaluate(ctx, c, x.ID, evaluators, opts, sum); err != nil {
+	tr, stop, err := tracer(ctx, c, x, opts)
+	if err != nil {
+		return sum, fmt.Errorf("trace experiment: %w", err)
+	}
+	err = func() error {
+		if task != nil {
+			if err := runTasks(ctx, c, tr, x, task, opts, sum); err != nil {
+				return err
+			}
+		}
+		return evaluate(ctx, c, tr, x.ID, evaluators, opts, sum)
+	}()
+	// The traces are flushed before the summary so that the download it
+	// reads sees their token counts.
+	if serr := stop(context.WithoutCancel(ctx)); serr != nil && err == nil {
+		err = fmt.Errorf("flush experiment traces: %w", serr)
+	}
+	if err != nil {
 		return sum, err
 	}
 	return summarize(ctx, c, x.ID, sum)
@@ -196,8 +211,8 @@ func Evaluate(ctx context.Context, c *client.Client, experimentID string, evalua
 	return Resume(ctx, c, experimentID, nil, evaluators, opts)
 }
 
-// tracer returns the tracer for an experiment's tasks and a function that
-// flushes and stops what it started.
+// tracer returns the tracer for an experiment's tasks and evaluators and a
+// function that flushes and stops what it started.
 func tracer(ctx context.Context, c *client.Client, x *api.Experiment, opts Options) (trace.Tracer, func(context.Context) error, error) {
 	if opts.NoTracing {
 		return noop.NewTracerProvider().Tracer(""), func(context.Context) error { return nil }, nil
@@ -228,16 +243,7 @@ type job struct {
 	repetition int
 }
 
-func runTasks(ctx context.Context, c *client.Client, x *api.Experiment, task Task, opts Options, sum *Summary) (err error) {
-	tr, stop, err := tracer(ctx, c, x, opts)
-	if err != nil {
-		return fmt.Errorf("trace experiment: %w", err)
-	}
-	defer func() {
-		if serr := stop(context.WithoutCancel(ctx)); serr != nil && err == nil {
-			err = fmt.Errorf("flush experiment traces: %w", serr)
-		}
-	}()
+func runTasks(ctx context.Context, c *client.Client, tr trace.Tracer, x *api.Experiment, task Task, opts Options, sum *Summary) error {
 	// The pages are read first: recording runs changes what the
 	// incomplete listing returns.
 	var jobs []job
@@ -376,7 +382,7 @@ type evalJob struct {
 	eval    Evaluator
 }
 
-func evaluate(ctx context.Context, c *client.Client, experimentID string, evaluators []Evaluator, opts Options, sum *Summary) error {
+func evaluate(ctx context.Context, c *client.Client, tr trace.Tracer, experimentID string, evaluators []Evaluator, opts Options, sum *Summary) error {
 	if len(evaluators) == 0 {
 		return nil
 	}
@@ -411,7 +417,7 @@ func evaluate(ctx context.Context, c *client.Client, experimentID string, evalua
 	var mu sync.Mutex
 	var firstErr error
 	pool(ctx, opts.concurrency(), len(jobs), func(i int) {
-		err := evaluateOne(ctx, c, &jobs[i], opts)
+		err := evaluateOne(ctx, c, tr, &jobs[i], opts)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil && firstErr == nil {
@@ -426,9 +432,24 @@ func evaluate(ctx context.Context, c *client.Client, experimentID string, evalua
 	return firstErr
 }
 
-func evaluateOne(ctx context.Context, c *client.Client, j *evalJob, opts Options) error {
+// evaluateOne runs an evaluator on a run and records the evaluation. Each
+// evaluation is traced on its own, as a root EVALUATOR span in the
+// experiment's project, and the evaluation names that trace, so that what
+// a judge did can be read back next to the task's trace.
+func evaluateOne(ctx context.Context, c *client.Client, tr trace.Tracer, j *evalJob, opts Options) error {
 	ectx, cancel := withTimeout(ctx, opts.Timeout)
 	defer cancel()
+	input, err := json.Marshal(map[string]json.RawMessage{
+		"input": objectOr(j.example.Input), "output": jsonOr(j.run.Output), "expected": objectOr(j.example.Output), "metadata": objectOr(j.example.Metadata)})
+	if err != nil {
+		return fmt.Errorf("encode evaluator input: %w", err)
+	}
+	ectx, span := tr.Start(ectx, "Evaluation: "+j.eval.Name(), trace.WithNewRoot(), trace.WithAttributes(
+		attribute.String(semconv.SpanKindKey, string(semconv.SpanKindEvaluator)),
+		attribute.String(semconv.InputValueKey, string(input)),
+		attribute.String(semconv.InputMIMETypeKey, semconv.MIMEJSON),
+		attribute.String("metadata", fmt.Sprintf(`{"experiment_run_id":%q,"evaluator_name":%q,"annotator_kind":%q}`, j.run.ID, j.eval.Name(), j.eval.Kind())),
+	))
 	start := time.Now()
 	res, evalErr := safeEvaluate(ectx, j.eval, Input{Example: &j.example, Output: j.run.Output, Run: &j.run})
 	end := time.Now()
@@ -437,6 +458,8 @@ func evaluateOne(ctx context.Context, c *client.Client, j *evalJob, opts Options
 	if evalErr != nil {
 		msg := evalErr.Error()
 		req.Error = &msg
+		span.RecordError(evalErr)
+		span.SetStatus(codes.Error, msg)
 	} else {
 		req.Result = &api.EvaluationResult{Score: res.Score}
 		if res.Label != "" {
@@ -448,15 +471,41 @@ func evaluateOne(ctx context.Context, c *client.Client, j *evalJob, opts Options
 		if res.Metadata != nil {
 			b, err := json.Marshal(res.Metadata)
 			if err != nil {
+				span.End()
 				return fmt.Errorf("encode evaluation metadata: %w", err)
 			}
 			req.Metadata = b
 		}
+		if out, err := json.Marshal(req.Result); err == nil {
+			span.SetAttributes(attribute.String(semconv.OutputValueKey, string(out)), attribute.String(semconv.OutputMIMETypeKey, semconv.MIMEJSON))
+		}
+		span.SetStatus(codes.Ok, "")
 	}
+	if sc := span.SpanContext(); sc.HasTraceID() {
+		id := sc.TraceID().String()
+		req.TraceID = &id
+	}
+	span.End()
 	if _, err := c.Experiments.UpsertEvaluation(ctx, req); err != nil {
 		return fmt.Errorf("record evaluation %q of %s: %w", j.eval.Name(), j.run.ID, err)
 	}
 	return nil
+}
+
+// objectOr returns raw, or {} when it is empty.
+func objectOr(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("{}")
+	}
+	return raw
+}
+
+// jsonOr returns raw, or null when it is empty.
+func jsonOr(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("null")
+	}
+	return raw
 }
 
 func safeEvaluate(ctx context.Context, e Evaluator, in Input) (res Result, err error) {

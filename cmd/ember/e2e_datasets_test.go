@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -204,6 +205,45 @@ func TestDatasetUploads(t *testing.T) {
 		if r := upload(ct, body, 200, ""); r.Data.Created != 2 {
 			t.Fatalf("jsonl: %+v", r)
 		}
+
+		// The dataset's own metadata, from JSON and from a form, shows in
+		// both dataset reads.
+		meta := jsonUpload("create", "with metadata", `"inputs":[{"q":"1"}],"metadata":{"owner":"qa","tags":["a"]}`, 200, "")
+		for _, path := range []string{"/v1/datasets/" + meta.Data.DatasetID, "/v1/datasets?name=with%20metadata"} {
+			if _, text, _ := call(t, "GET", p.httpURL+path, ""); !strings.Contains(text, `"metadata":{"owner":"qa","tags":["a"]}`) {
+				t.Errorf("GET %s: %s", path, text)
+			}
+		}
+		// Flattened and dotted columns, CSV and JSON Lines alike.
+		extras := [][2]string{{"action", "create"}, {"metadata", `{"source":"form"}`}, {"input_keys[]", "input.q"}, {"input_keys[]", "input.ctx.doc"},
+			{"output_keys[]", "answer"}, {"flatten_keys[]", "answer"}}
+		for _, f := range []formFile{
+			{"text/csv", "", []byte("input.q,input.ctx.doc,answer\nwhy,d1,\"{\"\"text\"\": \"\"because\"\"}\"\n")},
+			{"application/jsonl", "", []byte(`{"input.q":"why","input.ctx.doc":"d1","answer":{"text":"because"}}` + "\n")},
+		} {
+			ct, body := multipartBody(t, append([][2]string{{"name", "extras " + f.contentType}}, extras...), f)
+			r := upload(ct, body, 200, "")
+			_, text, _ := call(t, "GET", p.httpURL+"/v1/datasets/"+r.Data.DatasetID+"/examples", "")
+			if !strings.Contains(text, `"input":{"q":"why","ctx":{"doc":"d1"}},"output":{"text":"because"}`) {
+				t.Errorf("%s extras: %s", f.contentType, text)
+			}
+			if _, text, _ := call(t, "GET", p.httpURL+"/v1/datasets/"+r.Data.DatasetID, ""); !strings.Contains(text, `"metadata":{"source":"form"}`) {
+				t.Errorf("%s dataset metadata: %s", f.contentType, text)
+			}
+		}
+		// A CSV download uploads back to the same examples: nothing changes.
+		round := jsonUpload("create", "round trip", `"inputs":[{"q":"why","ctx":{"doc":"d1","page":"3"}},{"q":"how"}],"outputs":[{"a":"because"},{"a":"so"}],"metadata":[{"m":"x"},{}]`, 200, "")
+		_, exported, _ := call(t, "GET", p.httpURL+"/v1/datasets/"+round.Data.DatasetID+"/csv", "")
+		if !strings.HasPrefix(exported, "id,node_id,input.q,input.ctx.doc,input.ctx.page,output.a,metadata.m\n") {
+			t.Fatalf("csv download: %s", exported)
+		}
+		ct, body = multipartBody(t, [][2]string{{"action", "update"}, {"name", "round trip"},
+			{"input_keys[]", "input.q"}, {"input_keys[]", "input.ctx.doc"}, {"input_keys[]", "input.ctx.page"}, {"output_keys[]", "output.a"}, {"metadata_keys[]", "metadata.m"}},
+			formFile{"text/csv", "", []byte(exported)})
+		if r := upload(ct, body, 200, ""); counts(r) != [3]int{} || r.Data.VersionID != round.Data.VersionID {
+			t.Errorf("csv download uploaded back: %+v", r)
+		}
+
 		for _, c := range []struct {
 			fields [][2]string
 			file   formFile
@@ -220,6 +260,8 @@ func TestDatasetUploads(t *testing.T) {
 			{fields("create", "bad"), formFile{"text/csv", "gzip-raw", csvBody}, "not valid gzip"},
 			{fields("sideways", "bad"), formFile{"text/csv", "", csvBody}, "Invalid dateset action: sideways"},
 			{fields("create", "csv-"), formFile{"text/csv", "", csvBody}, "already exists"},
+			{append(fields("create", "bad"), [2]string{"flatten_keys[]", "nope"}), formFile{"text/csv", "", csvBody}, "Flatten keys must be input, output or metadata keys: nope"},
+			{append(fields("create", "bad"), [2]string{"metadata", "[1]"}), formFile{"text/csv", "", csvBody}, "The dataset's metadata must be a JSON object"},
 		} {
 			ct, body := multipartBody(t, c.fields, c.file)
 			status := 422
@@ -227,6 +269,68 @@ func TestDatasetUploads(t *testing.T) {
 				status = 409
 			}
 			upload(ct, body, status, c.want)
+		}
+	})
+}
+
+// TestDatasetUploadsInBackground pins uploads without sync=true on a
+// running server: answered null at once, visible once applied, a taken
+// name refused up front, and every upload acknowledged before SIGTERM
+// stored before the server exits.
+func TestDatasetUploadsInBackground(t *testing.T) {
+	forEngine(t, func(t *testing.T, e engine) {
+		env := e.env(t)
+		p := startEmber(t, env)
+		url := p.httpURL + "/v1/datasets/upload"
+		rows := func(n int) string {
+			var b strings.Builder
+			for i := range n {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, `{"q":%d}`, i)
+			}
+			return b.String()
+		}
+		if resp, b := post(t, url+"?sync=false", "application/json", []byte(`{"action":"create","name":"bg","inputs":[`+rows(3)+`]}`)); resp.StatusCode != 200 || string(b) != "null" {
+			t.Fatalf("upload without sync: %d %s", resp.StatusCode, b)
+		}
+		ct, body := multipartBody(t, [][2]string{{"name", "bg-csv"}, {"input_keys[]", "q"}}, formFile{"text/csv", "gzip", []byte("q\n1\n2\n")})
+		if resp, b := post(t, url, ct, body); resp.StatusCode != 200 || string(b) != "null" {
+			t.Fatalf("multipart upload without sync: %d %s", resp.StatusCode, b)
+		}
+		for _, c := range [][2]string{{"bg", "3"}, {"bg-csv", "2"}} {
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				_, text, _ := call(t, "GET", p.httpURL+"/v1/datasets?name="+c[0], "")
+				if strings.Contains(text, `"example_count":`+c[1]) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("dataset %s never showed %s examples: %s", c[0], c[1], text)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		if resp, b := post(t, url, "application/json", []byte(`{"action":"create","name":"bg","inputs":[{}]}`)); resp.StatusCode != 409 || string(b) != `A dataset named "bg" already exists.` {
+			t.Fatalf("create of a taken name without sync: %d %s", resp.StatusCode, b)
+		}
+
+		// A burst of uploads, then SIGTERM at once: all are stored.
+		const burst = 20
+		for i := range burst {
+			body := fmt.Sprintf(`{"action":"create","name":"burst-%d","inputs":[%s]}`, i, rows(300))
+			if resp, b := post(t, url, "application/json", []byte(body)); resp.StatusCode != 200 {
+				t.Fatalf("burst upload %d: %d %s", i, resp.StatusCode, b)
+			}
+		}
+		p.stop(t)
+		db := e.open(t, env)
+		for i := range burst {
+			d, err := db.FindDatasetByName(context.Background(), fmt.Sprintf("burst-%d", i))
+			if err != nil || d.ExampleCount != 300 {
+				t.Fatalf("burst-%d after SIGTERM: %+v %v", i, d, err)
+			}
 		}
 	})
 }

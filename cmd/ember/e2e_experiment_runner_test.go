@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/emberhq/ember/api"
 	"github.com/emberhq/ember/client"
@@ -27,8 +32,9 @@ func (fakeJudge) Judge(ctx context.Context, in experiment.Input) (experiment.Res
 // TestExperimentRunner runs the Go SDK's experiment runner against a
 // running server: concurrency and repetitions, a task that fails once and
 // is resumed, a timeout, code and LLM evaluators, task traces in the
-// experiment's project linked by trace id, evaluation resume and the
-// summary.
+// experiment's project linked by trace id, an EVALUATOR trace per
+// evaluation, token counts from the run's trace, evaluation resume and
+// the summary.
 func TestExperimentRunner(t *testing.T) {
 	forEngine(t, func(t *testing.T, e engine) {
 		p := startEmber(t, e.env(t))
@@ -48,6 +54,10 @@ func TestExperimentRunner(t *testing.T) {
 		failOnce.Store(true)
 		task := func(ctx context.Context, ex *experiment.Example) (any, error) {
 			calls.Add(1)
+			// A model call below the task span: its tokens are the run's.
+			_, llm := trace.SpanFromContext(ctx).TracerProvider().Tracer("test").Start(ctx, "llm", trace.WithAttributes(
+				attribute.String("openinference.span.kind", "LLM"), attribute.Int("llm.token_count.prompt", 10), attribute.Int("llm.token_count.completion", 4)))
+			llm.End()
 			var in struct {
 				A, B int
 				Slow bool
@@ -100,19 +110,74 @@ func TestExperimentRunner(t *testing.T) {
 			}
 			traceIDs[*r.TraceID] = true
 		}
+		// Every evaluation has its own EVALUATOR trace in the project too,
+		// and every run the tokens of its model call.
+		type record struct {
+			TraceID          string `json:"trace_id"`
+			PromptTokens     *int64 `json:"prompt_token_count"`
+			CompletionTokens *int64 `json:"completion_token_count"`
+			Annotations      []struct {
+				TraceID *string `json:"trace_id"`
+			}
+		}
+		var records []record
+		// Spans are stored in the background: wait for the last run's.
+		var buf strings.Builder
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			buf.Reset()
+			if err := c.Experiments.Download(ctx, x.ID, "json", &buf); err != nil {
+				t.Fatal(err)
+			}
+			records = nil
+			if err := json.Unmarshal([]byte(buf.String()), &records); err != nil || len(records) != 8 {
+				t.Fatalf("json download %v: %s", err, buf.String())
+			}
+			if !slices.ContainsFunc(records, func(r record) bool { return r.PromptTokens == nil }) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		evalTraces := map[string]bool{}
+		for _, r := range records {
+			if r.PromptTokens == nil || *r.PromptTokens != 10 || r.CompletionTokens == nil || *r.CompletionTokens != 4 {
+				t.Errorf("run of trace %s: tokens %v/%v, want 10/4 from its trace", r.TraceID, r.PromptTokens, r.CompletionTokens)
+			}
+			for _, a := range r.Annotations {
+				if a.TraceID == nil || len(*a.TraceID) != 32 || traceIDs[*a.TraceID] {
+					t.Fatalf("evaluation trace id %v", a.TraceID)
+				}
+				evalTraces[*a.TraceID] = true
+			}
+		}
+		if len(evalTraces) != 5 {
+			t.Fatalf("%d evaluation traces, want one per successful run", len(evalTraces))
+		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			spans, _, err := c.Spans.List(ctx, *x.ProjectName, client.SpanFilter{Limit: 100})
-			if err == nil && len(spans) == 8 {
+			kinds := map[string]int{}
+			for _, s := range spans {
+				kinds[s.SpanKind]++
+			}
+			if err == nil && kinds["CHAIN"] == 8 && kinds["EVALUATOR"] == 5 {
 				for _, s := range spans {
-					if !traceIDs[s.Context.TraceID] || s.SpanKind != "CHAIN" {
-						t.Errorf("span %+v is not a run's", s)
+					switch s.SpanKind {
+					case "CHAIN", "LLM":
+						if !traceIDs[s.Context.TraceID] {
+							t.Errorf("span %+v is not a run's", s)
+						}
+					case "EVALUATOR":
+						if !evalTraces[s.Context.TraceID] || s.ParentID != nil || s.Name != "Evaluation: exact" {
+							t.Errorf("evaluator span %+v", s)
+						}
+					default:
+						t.Errorf("span %+v", s)
 					}
 				}
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("spans in %s: %d, %v", *x.ProjectName, len(spans), err)
+				t.Fatalf("spans in %s: %v, %v", *x.ProjectName, kinds, err)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -161,9 +226,12 @@ func TestExperimentRunner(t *testing.T) {
 		if _, err := experiment.Evaluate(ctx, c, x.ID, []experiment.Evaluator{exact, broken}, experiment.Options{}); err != nil || brokenCalls.Load() != 8 {
 			t.Fatalf("re-evaluate: %v, broken called %d times", err, brokenCalls.Load())
 		}
-		var buf strings.Builder
+		buf.Reset()
 		if err := c.Experiments.Download(ctx, x.ID, "csv", &buf); err != nil || !strings.Contains(buf.String(), "annotation_length_label") {
 			t.Errorf("csv: %v", err)
+		}
+		if rows, err := csv.NewReader(strings.NewReader(buf.String())).ReadAll(); err != nil || len(rows) != 9 || rows[0][11] != "prompt_token_count" || rows[1][11] != "10" || rows[8][12] != "4" {
+			t.Errorf("csv token counts: %v %q", err, rows)
 		}
 		if list, _, err := c.Experiments.List(ctx, up.DatasetID, 0, ""); err != nil || len(list) != 1 || list[0].Name != "first" {
 			t.Errorf("list %v %v", list, err)

@@ -22,6 +22,7 @@ import (
 	"github.com/emberhq/ember/internal/store"
 	"github.com/emberhq/ember/internal/store/postgres"
 	"github.com/emberhq/ember/internal/store/sqlite"
+	"github.com/emberhq/ember/internal/upload"
 	"github.com/emberhq/ember/internal/web"
 )
 
@@ -64,6 +65,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	defer authService.Close()
 	annotations := ingest.NewAnnotationQueue(db, ingest.AnnotationQueueOptions{Logger: logger})
+	uploads := upload.NewQueue(db, upload.QueueOptions{Logger: logger})
 
 	api := &httpapi.Handler{
 		Ingester:        writer,
@@ -81,6 +83,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		Logger:          logger,
 	}
 	api.Annotations, api.AnnotationQueue, api.AnnotationConfigs = db, annotations, db
+	api.UploadQueue = uploads
 	mux := http.NewServeMux()
 	api.Register(mux)
 	ui, err := web.New(web.Handler{Projects: db, Spans: db, Traces: db, Summaries: db, Annotations: db, AnnotationConfigs: db, Users: db, RootPath: cfg.HostRootPath, Logger: logger, AuthEnabled: cfg.Auth.Enabled})
@@ -107,6 +110,7 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	if err := srv.Listen(); err != nil {
 		writer.Close(context.Background())
 		annotations.Close(context.Background())
+		uploads.Close(context.Background())
 		return err
 	}
 	logger.Info("ember is serving",
@@ -117,19 +121,24 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		"startup", time.Since(started).Round(time.Microsecond).String())
 
 	serveErr := srv.Serve(ctx, cfg.ShutdownTimeout)
-	logger.Info("shutting down: storing queued spans and annotations")
+	logger.Info("shutting down: storing queued spans, annotations and dataset uploads")
 	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := writer.Close(drainCtx); err != nil {
 		serveErr = errors.Join(serveErr, err)
 	}
-	// After the spans: annotations waiting for them get their last try.
+	// After the spans: annotations waiting for them get their last try,
+	// and uploads linking examples to spans find them.
 	if err := annotations.Close(drainCtx); err != nil {
 		serveErr = errors.Join(serveErr, err)
 	}
-	stats, astats := writer.Stats(), annotations.Stats()
+	if err := uploads.Close(drainCtx); err != nil {
+		serveErr = errors.Join(serveErr, err)
+	}
+	stats, astats, ustats := writer.Stats(), annotations.Stats(), uploads.Stats()
 	logger.Info("stopped", "spans_stored", stats.Stored, "duplicates", stats.Duplicates, "rejected_requests", stats.Rejected, "failed_requests", stats.Failed,
-		"annotations_stored", astats.Applied, "annotations_dropped", astats.Expired+astats.Invalid)
+		"annotations_stored", astats.Applied, "annotations_dropped", astats.Expired+astats.Invalid,
+		"dataset_uploads_stored", ustats.Applied, "dataset_uploads_failed", ustats.Failed)
 	return serveErr
 }
 

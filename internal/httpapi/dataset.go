@@ -280,9 +280,10 @@ func (h *Handler) handleDatasetExamples(w http.ResponseWriter, r *http.Request) 
 }
 
 // handleDatasetUpload creates or changes a dataset from a JSON body or a
-// multipart form carrying a CSV or JSON Lines file. The upload is applied
-// before the reply whether or not sync is set; without sync the reply is
-// null, as Phoenix's clients expect.
+// multipart form carrying a CSV, JSON Lines or Arrow file. With sync=true
+// the upload is applied before the reply, which says what it wrote.
+// Without it the upload is parsed and checked, queued and answered with
+// null, as Phoenix does; a full queue is a 429.
 func (h *Handler) handleDatasetUpload(w http.ResponseWriter, r *http.Request) {
 	syncReply, ok := queryBool(w, r, "sync", false)
 	if !ok {
@@ -336,6 +337,25 @@ func (h *Handler) handleDatasetUpload(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		WriteText(w, http.StatusUnprocessableEntity, "Invalid request Content-Type")
+		return
+	}
+	if !syncReply && h.UploadQueue != nil {
+		// A taken name is refused now, while someone reads the reply;
+		// a race with another upload of the name is only logged.
+		if up.Action == ember.UploadCreate {
+			if _, err := h.Datasets.FindDatasetByName(r.Context(), up.Name); err == nil {
+				h.Error(w, r, ember.Errorf(ember.ECONFLICT, "A dataset named %q already exists.", up.Name))
+				return
+			} else if ember.ErrorCode(err) != ember.ENOTFOUND {
+				h.Error(w, r, err)
+				return
+			}
+		}
+		if err := h.UploadQueue.Enqueue(up); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, nil)
 		return
 	}
 	res, err := h.Datasets.UploadDataset(r.Context(), up)

@@ -609,7 +609,8 @@ func (h *Handler) handleExperimentJSON(w http.ResponseWriter, r *http.Request) {
 			ExampleID: ember.GlobalID("DatasetExample", rec.Example.ID), RepetitionNumber: rec.Run.RepetitionNumber,
 			Input: objectOr(rec.Example.Input), ReferenceOutput: objectOr(rec.Example.Output), Output: rec.Run.Output,
 			Error: rec.Run.Error, LatencyMS: latencyMS(&rec.Run), StartTime: isoTime(rec.Run.StartTime), EndTime: isoTime(rec.Run.EndTime),
-			TraceID: rec.Run.TraceID, Annotations: make([]evaluationRecordJSON, len(rec.Evaluations)),
+			TraceID: rec.Run.TraceID, PromptTokenCount: rec.PromptTokens, CompletionTokenCount: rec.CompletionTokens,
+			Annotations: make([]evaluationRecordJSON, len(rec.Evaluations)),
 		}
 		for j := range rec.Evaluations {
 			out[i].Annotations[j] = toEvaluationRecord(&rec.Evaluations[j])
@@ -665,6 +666,12 @@ func (h *Handler) handleExperimentCSV(w http.ResponseWriter, r *http.Request) {
 		}
 		return *s
 	}
+	count := func(n *int64) string {
+		if n == nil {
+			return ""
+		}
+		return strconv.FormatInt(*n, 10)
+	}
 	for _, rec := range records {
 		output := string(rec.Run.Output)
 		var s string
@@ -676,7 +683,7 @@ func (h *Handler) handleExperimentCSV(w http.ResponseWriter, r *http.Request) {
 		row := []string{ember.GlobalID("DatasetExample", rec.Example.ID), strconv.Itoa(rec.Run.RepetitionNumber),
 			string(objectOr(rec.Example.Input)), string(objectOr(rec.Example.Output)), output, string(objectOr(rec.Example.Metadata)),
 			str(rec.Run.Error), strconv.FormatFloat(latencyMS(&rec.Run), 'f', -1, 64), isoTime(rec.Run.StartTime), isoTime(rec.Run.EndTime),
-			str(rec.Run.TraceID), "", ""}
+			str(rec.Run.TraceID), count(rec.PromptTokens), count(rec.CompletionTokens)}
 		for _, n := range names {
 			i := slices.IndexFunc(rec.Evaluations, func(ev ember.ExperimentEvaluation) bool { return ev.Name == n })
 			if i < 0 {

@@ -13,6 +13,7 @@ import (
 	"github.com/emberhq/ember"
 	"github.com/emberhq/ember/internal/auth"
 	"github.com/emberhq/ember/internal/ingest"
+	"github.com/emberhq/ember/internal/upload"
 )
 
 // Pinger checks that the database answers.
@@ -34,6 +35,9 @@ type Handler struct {
 	Experiments ember.ExperimentService
 	// MaxUploadBytes caps a dataset upload; 0 means 512 MiB.
 	MaxUploadBytes int64
+	// UploadQueue applies dataset uploads posted without sync=true in the
+	// background; nil applies them before the reply.
+	UploadQueue upload.Enqueuer
 	// Users and Auth serve users, API keys and the login flow; both or
 	// neither.
 	Users ember.UserService
@@ -141,7 +145,7 @@ func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if code == ember.EINTERNAL {
 		h.logger().Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	if status == http.StatusServiceUnavailable {
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	}
 	WriteText(w, status, ember.ErrorMessage(err))

@@ -342,6 +342,11 @@ func (db *DB) UploadDataset(ctx context.Context, up *ember.DatasetUpload) (*embe
 			}
 		}
 		result.DatasetID = datasetID
+		if !isNew && len(up.Metadata) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE datasets SET metadata = $1, updated_at = $2 WHERE id = $3`, string(up.Metadata), now, datasetID); err != nil {
+				return fmt.Errorf("update dataset metadata: %w", err)
+			}
+		}
 
 		// The latest version's state, every example with its latest
 		// revision (deleted ones too, so that an external id can return).

@@ -242,6 +242,13 @@ func scanRun(row rowScanner, run *ember.ExperimentRun, extra ...any) error {
 	return nil
 }
 
+func nullInt64(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	return &n.Int64
+}
+
 func nullString(s sql.NullString) *string {
 	if !s.Valid {
 		return nil
@@ -542,7 +549,13 @@ func (db *DB) FindExperimentRecords(ctx context.Context, experimentID int64) ([]
 	if _, err := db.FindExperimentByID(ctx, experimentID); err != nil {
 		return nil, err
 	}
-	out, err := queryAll(ctx, db.read, "find experiment records", `SELECT `+runColumns+`, `+snapshotExampleColumns+` FROM experiment_runs r
+	// The token counts are the trace's root spans' cumulative counts, which
+	// ingestion keeps as the sums over their subtrees; no stored trace
+	// leaves them NULL.
+	out, err := queryAll(ctx, db.read, "find experiment records", `SELECT `+runColumns+`, `+snapshotExampleColumns+`,
+(SELECT CAST(SUM(s.cumulative_llm_token_count_prompt) AS BIGINT) FROM traces t JOIN spans s ON s.trace_rowid = t.id WHERE t.trace_id = r.trace_id AND s.parent_id IS NULL),
+(SELECT CAST(SUM(s.cumulative_llm_token_count_completion) AS BIGINT) FROM traces t JOIN spans s ON s.trace_rowid = t.id WHERE t.trace_id = r.trace_id AND s.parent_id IS NULL)
+FROM experiment_runs r
 JOIN experiments_dataset_examples s ON s.experiment_id = r.experiment_id AND s.dataset_example_id = r.dataset_example_id
 JOIN dataset_examples e ON e.id = s.dataset_example_id
 JOIN dataset_example_revisions v ON v.id = s.dataset_example_revision_id
@@ -550,10 +563,12 @@ WHERE r.experiment_id = $1 ORDER BY r.dataset_example_id, r.repetition_number`, 
 		var rec ember.ExperimentRecord
 		var external sql.NullString
 		var created int64
-		if err := scanRun(r, &rec.Run, exampleDest(&rec.Example, &external, &created)...); err != nil {
+		var prompt, completion sql.NullInt64
+		if err := scanRun(r, &rec.Run, append(exampleDest(&rec.Example, &external, &created), &prompt, &completion)...); err != nil {
 			return nil, err
 		}
 		finishExample(&rec.Example, external, created)
+		rec.PromptTokens, rec.CompletionTokens = nullInt64(prompt), nullInt64(completion)
 		return &rec, nil
 	})
 	if err != nil || len(out) == 0 {

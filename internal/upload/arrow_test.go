@@ -121,8 +121,13 @@ func TestReadArrowTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := []string{}
-	for _, r := range rows {
-		got = append(got, string(pick(r, []string{"color", "x", "m"})))
+	var keys Keys
+	for i, r := range rows {
+		obj, err := keys.pick(r, i, "input", []string{"color", "x", "m"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(obj))
 	}
 	want := `{"color":"red","x":1.25,"m":{"k":0}} {"color":"blue","x":null,"m":{"k":1}} {"color":"red","x":3,"m":{"k":2}}`
 	if strings.Join(got, " ") != want {
@@ -171,6 +176,17 @@ func TestParseMultipartArrow(t *testing.T) {
 	ex := up.Examples[0]
 	if string(ex.Input) != `{"question":"q"}` || string(ex.Output) != `{"answer":"a"}` || string(ex.Metadata) != `{"topic":"t"}` {
 		t.Fatalf("parsed %+v", ex)
+	}
+	// A struct column flattens; a bucket-prefixed dotted column nests.
+	schema = pandasSchema([]arrow.Field{
+		{Name: "input.ctx.q", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "answer", Type: arrow.StructOf(arrow.Field{Name: "text", Type: arrow.BinaryTypes.String, Nullable: true}), Nullable: true},
+		{Name: "__index_level_0__", Type: arrow.PrimitiveTypes.Int64},
+	}, "__index_level_0__")
+	nested := arrowStream(t, schema, `[{"input.ctx.q":"q","answer":{"text":"a"},"__index_level_0__":0}]`)
+	mr, _ = form([][2]string{{"name", "n"}, {"input_keys[]", "input.ctx.q"}, {"output_keys[]", "answer"}, {"flatten_keys[]", "answer"}}, TypeArrow, "", nested)
+	if up, err = ParseMultipart(mr, 1<<20); err != nil || string(up.Examples[0].Input) != `{"ctx":{"q":"q"}}` || string(up.Examples[0].Output) != `{"text":"a"}` {
+		t.Fatalf("flattened arrow: %v %+v", err, up)
 	}
 	mr, _ = form([][2]string{{"name", "n"}, {"input_keys[]", "__index_level_0__"}}, TypeArrow, "", data)
 	if _, err := ParseMultipart(mr, 1<<20); !strings.Contains(ember.ErrorMessage(err), "Keys not found") {

@@ -111,6 +111,14 @@ func ParseMultipart(mr *multipart.Reader, maxBytes int64) (*ember.DatasetUpload,
 		Splits:    list("split_keys[]"),
 		SpanID:    strings.TrimSpace(first("span_id_key")),
 		ExampleID: strings.TrimSpace(first("example_id_key")),
+		Flatten:   list("flatten_keys[]"),
+	}
+	// The dataset's own metadata, a JSON object, rides in a form field
+	// of its own; the examples' metadata comes from metadata_keys[].
+	if v := strings.TrimSpace(first("metadata")); v != "" {
+		if up.Metadata, err = datasetMetadata(json.RawMessage(v)); err != nil {
+			return nil, err
+		}
 	}
 	if key := strings.TrimSpace(first("split_key")); key != "" {
 		if len(keys.Splits) > 0 {

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/emberhq/ember"
@@ -54,6 +55,16 @@ func ParseJSON(body []byte) (*ember.DatasetUpload, error) {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, invalid("The request body is not a JSON object: %v", err)
 	}
+	// metadata is the examples' metadata as a list, one per input; as an
+	// object it is the dataset's own.
+	var datasetMeta json.RawMessage
+	if v := bytes.TrimSpace(raw["metadata"]); len(v) > 0 && v[0] == '{' {
+		var err error
+		if datasetMeta, err = datasetMetadata(v); err != nil {
+			return nil, err
+		}
+		delete(raw, "metadata")
+	}
 	var b jsonBody
 	fields := []struct {
 		name string
@@ -72,7 +83,7 @@ func ParseJSON(body []byte) (*ember.DatasetUpload, error) {
 			return nil, invalid("%s has the wrong type: %s", f.name, typeName(f.dst))
 		}
 	}
-	up := &ember.DatasetUpload{Description: b.Description}
+	up := &ember.DatasetUpload{Description: b.Description, Metadata: datasetMeta}
 	var err error
 	action := ""
 	if b.Action != nil {
@@ -143,6 +154,17 @@ func ParseJSON(body []byte) (*ember.DatasetUpload, error) {
 	return up, nil
 }
 
+// datasetMetadata checks a dataset's metadata: a JSON object, returned
+// compacted.
+func datasetMetadata(raw json.RawMessage) (json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	var buf bytes.Buffer
+	if len(raw) == 0 || raw[0] != '{' || json.Compact(&buf, raw) != nil || !json.Valid(raw) {
+		return nil, invalid("The dataset's metadata must be a JSON object")
+	}
+	return json.RawMessage(buf.Bytes()), nil
+}
+
 func typeName(dst any) string {
 	switch dst.(type) {
 	case *[]json.RawMessage:
@@ -209,11 +231,22 @@ func optionalString(raw json.RawMessage, field string, i int) (string, error) {
 }
 
 // Keys say which columns of a table upload go where.
+//
+// A column whose name starts with its bucket's name and a dot, such as
+// input.a.b among the input keys, is stored nested without the prefix
+// ({"a":{"b":...}}): that is how dataset CSV downloads name their columns,
+// so a download uploads back to the same examples. Other names are kept
+// whole.
 type Keys struct {
 	Input, Output, Metadata []string
 	Splits                  []string // columns whose value names a split
 	SpanID                  string   // column of source span ids
 	ExampleID               string   // column of example ids
+	// Flatten lists input, output or metadata columns whose object values
+	// are spread into their bucket: their members become keys of it. A
+	// value that is not an object (or a string holding one, as CSV cells
+	// do) is kept under the column's name.
+	Flatten []string
 }
 
 // check validates keys against a table's columns: every key must be a
@@ -257,8 +290,20 @@ func (k *Keys) check(columns []string) error {
 		for _, c := range columns {
 			if _, ok := used[c]; !ok {
 				k.Input = append(k.Input, c)
+				used[c] = "input"
 			}
 		}
+	}
+	var stray []string
+	for _, key := range k.Flatten {
+		switch used[key] {
+		case "input", "output", "metadata":
+		default:
+			stray = append(stray, key)
+		}
+	}
+	if len(stray) > 0 {
+		return invalid("Flatten keys must be input, output or metadata keys: %s", strings.Join(stray, ", "))
 	}
 	return nil
 }
@@ -269,10 +314,17 @@ type row map[string]json.RawMessage
 
 // example builds an uploaded example from a row.
 func (k *Keys) example(r row, i int) (ember.NewExample, error) {
-	ex := ember.NewExample{
-		Input:    pick(r, k.Input),
-		Output:   pick(r, k.Output),
-		Metadata: pick(r, k.Metadata),
+	var ex ember.NewExample
+	for _, b := range []struct {
+		name string
+		keys []string
+		dst  *json.RawMessage
+	}{{"input", k.Input, &ex.Input}, {"output", k.Output, &ex.Output}, {"metadata", k.Metadata, &ex.Metadata}} {
+		v, err := k.pick(r, i, b.name, b.keys)
+		if err != nil {
+			return ex, err
+		}
+		*b.dst = v
 	}
 	for _, key := range k.Splits {
 		v, ok := r[key]
@@ -300,23 +352,133 @@ func (k *Keys) example(r row, i int) (ember.NewExample, error) {
 	return ex, nil
 }
 
-// pick builds a JSON object of the keys present in r, in key order.
-func pick(r row, keys []string) json.RawMessage {
-	buf := []byte{'{'}
-	first := true
-	for _, k := range keys {
-		v, ok := r[k]
+// pick builds the JSON object of a bucket from the keys present in r, in
+// key order, nesting bucket-prefixed dotted names and spreading flattened
+// columns. Two columns giving the same key is an error.
+func (k *Keys) pick(r row, i int, bucket string, keys []string) (json.RawMessage, error) {
+	var obj builder
+	for _, key := range keys {
+		v, ok := r[key]
 		if !ok {
 			continue
 		}
-		if !first {
+		if slices.Contains(k.Flatten, key) {
+			if members, ok := objectMembers(v); ok {
+				for _, m := range members {
+					if !obj.set([]string{m.name}, m.value) {
+						return nil, invalid("Row %d: flattening column %q gives %s key %q, which another column gives too", i+1, key, bucket, m.name)
+					}
+				}
+				continue
+			}
+		}
+		path := []string{key}
+		if rest, ok := strings.CutPrefix(key, bucket+"."); ok && rest != "" {
+			path = strings.Split(rest, ".")
+		}
+		if !obj.set(path, v) {
+			return nil, invalid("Row %d: column %q gives %s key %q, which another column gives too", i+1, key, bucket, strings.Join(path, "."))
+		}
+	}
+	return obj.appendJSON(nil), nil
+}
+
+// field is one member of a JSON object.
+type field struct {
+	name  string
+	value json.RawMessage
+}
+
+// objectMembers returns the members of v, in order, when v is a JSON
+// object or a JSON string holding one.
+func objectMembers(v json.RawMessage) ([]field, bool) {
+	if len(v) > 0 && v[0] == '"' {
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			return nil, false
+		}
+		v = json.RawMessage(strings.TrimSpace(s))
+	}
+	if len(v) == 0 || v[0] != '{' {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	var out []field
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, false
+		}
+		var buf bytes.Buffer
+		if json.Compact(&buf, raw) != nil {
+			return nil, false
+		}
+		out = append(out, field{k.(string), buf.Bytes()})
+	}
+	if _, err := dec.Token(); err != nil || dec.More() {
+		return nil, false
+	}
+	return out, true
+}
+
+// builder is a JSON object being built, keeping its keys in the order they
+// were first set; values are json.RawMessage or *builder.
+type builder struct {
+	keys []string
+	vals map[string]any
+}
+
+// set puts v at path, making the objects on the way. It reports false
+// when the path is taken, or runs through a value that is not an object
+// built here.
+func (o *builder) set(path []string, v json.RawMessage) bool {
+	if o.vals == nil {
+		o.vals = map[string]any{}
+	}
+	head := path[0]
+	cur, ok := o.vals[head]
+	if len(path) == 1 {
+		if ok {
+			return false
+		}
+		o.keys = append(o.keys, head)
+		o.vals[head] = v
+		return true
+	}
+	child, isObject := cur.(*builder)
+	switch {
+	case !ok:
+		child = &builder{}
+		o.keys = append(o.keys, head)
+		o.vals[head] = child
+	case !isObject:
+		return false
+	}
+	return child.set(path[1:], v)
+}
+
+func (o *builder) appendJSON(buf []byte) []byte {
+	buf = append(buf, '{')
+	for i, k := range o.keys {
+		if i > 0 {
 			buf = append(buf, ',')
 		}
-		first = false
 		name, _ := json.Marshal(k)
 		buf = append(buf, name...)
 		buf = append(buf, ':')
-		buf = append(buf, v...)
+		switch v := o.vals[k].(type) {
+		case *builder:
+			buf = v.appendJSON(buf)
+		case json.RawMessage:
+			buf = append(buf, v...)
+		}
 	}
 	return append(buf, '}')
 }

@@ -199,3 +199,71 @@ func FuzzParseMultipart(f *testing.F) {
 		}
 	})
 }
+
+// TestTableExtras pins the table upload extras on CSV and JSON Lines
+// alike: bucket-prefixed dotted columns nest (a dataset CSV download
+// uploads back to its examples), other dotted names stay whole, flattened
+// columns spread their object members (JSON objects, or CSV cells holding
+// one), colliding keys are refused, and the dataset's metadata field.
+func TestTableExtras(t *testing.T) {
+	fields := [][2]string{{"name", "n"}, {"metadata", ` {"owner": "qa", "v": 2} `},
+		{"input_keys[]", "input.q"}, {"input_keys[]", "input.ctx.doc"}, {"input_keys[]", "input.ctx.page"}, {"input_keys[]", "llm.model"},
+		{"output_keys[]", "answer"}, {"metadata_keys[]", "meta"}, {"flatten_keys[]", "answer"}, {"flatten_keys[]", "meta"}}
+	csvFile := "input.q,input.ctx.doc,input.ctx.page,llm.model,answer,meta\n" +
+		`why,d1,3,gpt,"{""text"": ""because"", ""score"": 1}",plain` + "\n"
+	jsonlFile := `{"input.q":"why","input.ctx.doc":"d1","input.ctx.page":3,"llm.model":"gpt","answer":{"text":"because","score":1},"meta":"plain"}` + "\n"
+	for _, c := range []struct{ ct, file, input string }{
+		{TypeCSV, csvFile, `{"q":"why","ctx":{"doc":"d1","page":"3"},"llm.model":"gpt"}`},
+		{TypeJSONL, jsonlFile, `{"q":"why","ctx":{"doc":"d1","page":3},"llm.model":"gpt"}`},
+	} {
+		mr, _ := form(fields, c.ct, "", []byte(c.file))
+		up, err := ParseMultipart(mr, 1<<20)
+		if err != nil {
+			t.Fatalf("%s: %v", c.ct, err)
+		}
+		ex := up.Examples[0]
+		if string(up.Metadata) != `{"owner":"qa","v":2}` || string(ex.Input) != c.input || string(ex.Output) != `{"text":"because","score":1}` || string(ex.Metadata) != `{"meta":"plain"}` {
+			t.Errorf("%s: dataset metadata %s, example %s %s %s", c.ct, up.Metadata, ex.Input, ex.Output, ex.Metadata)
+		}
+	}
+
+	f := func(fields [][2]string, file, want string) {
+		t.Helper()
+		mr, _ := form(append([][2]string{{"name", "n"}}, fields...), TypeJSONL, "", []byte(file))
+		_, err := ParseMultipart(mr, 1<<20)
+		if ember.ErrorCode(err) != ember.EUNPROCESSABLE || !strings.Contains(ember.ErrorMessage(err), want) {
+			t.Errorf("%v %s: %v, want 422 containing %q", fields, file, err, want)
+		}
+	}
+	f([][2]string{{"input_keys[]", "a"}, {"input_keys[]", "b"}, {"flatten_keys[]", "a"}}, `{"a":{"b":1},"b":2}`, `Row 1: column "b" gives input key "b", which another column gives too`)
+	f([][2]string{{"input_keys[]", "b"}, {"input_keys[]", "a"}, {"flatten_keys[]", "a"}}, `{"a":{"b":1},"b":2}`, `Row 1: flattening column "a" gives input key "b"`)
+	f([][2]string{{"input_keys[]", "input.a"}, {"input_keys[]", "input.a.b"}}, `{"input.a":1,"input.a.b":2}`, `column "input.a.b" gives input key "a.b"`)
+	f([][2]string{{"input_keys[]", "a"}, {"split_key", "s"}, {"flatten_keys[]", "s"}}, `{"a":1,"s":"x"}`, "Flatten keys must be input, output or metadata keys: s")
+	f([][2]string{{"input_keys[]", "a"}, {"flatten_keys[]", "zz"}}, `{"a":1}`, "Flatten keys must be input, output or metadata keys: zz")
+	f([][2]string{{"input_keys[]", "a"}, {"metadata", `[1]`}}, `{"a":1}`, "The dataset's metadata must be a JSON object")
+	f([][2]string{{"input_keys[]", "a"}, {"metadata", `{"a":`}}, `{"a":1}`, "The dataset's metadata must be a JSON object")
+
+	// With no input keys, every other column is input and can be
+	// flattened; a value that is no object stays under its column.
+	mr, _ := form([][2]string{{"name", "n"}, {"flatten_keys[]", "input"}}, TypeJSONL, "", []byte(`{"input":{"x":1,"y":[2]}}`+"\n"+`{"input":"text"}`+"\n"))
+	up, err := ParseMultipart(mr, 1<<20)
+	if err != nil || string(up.Examples[0].Input) != `{"x":1,"y":[2]}` || string(up.Examples[1].Input) != `{"input":"text"}` || up.Metadata != nil {
+		t.Fatalf("default input keys flattened: %v %+v", err, up)
+	}
+}
+
+// TestParseJSONDatasetMetadata pins metadata in a JSON upload: a list is
+// the examples', an object the dataset's.
+func TestParseJSONDatasetMetadata(t *testing.T) {
+	up, err := ParseJSON([]byte(`{"name":"n","inputs":[{"q":1}],"metadata":{"owner": "qa"}}`))
+	if err != nil || string(up.Metadata) != `{"owner":"qa"}` || string(up.Examples[0].Metadata) != "{}" {
+		t.Fatalf("object metadata: %v %+v", err, up)
+	}
+	up, err = ParseJSON([]byte(`{"name":"n","inputs":[{"q":1}],"metadata":[{"m":1}]}`))
+	if err != nil || up.Metadata != nil || string(up.Examples[0].Metadata) != `{"m":1}` {
+		t.Fatalf("list metadata: %v %+v", err, up)
+	}
+	if _, err := ParseJSON([]byte(`{"name":"n","inputs":[{"q":1}],"metadata":{"a":}}`)); ember.ErrorCode(err) != ember.EUNPROCESSABLE {
+		t.Fatalf("bad object metadata: %v", err)
+	}
+}

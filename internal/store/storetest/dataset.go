@@ -77,6 +77,22 @@ func testDatasets(t *testing.T, open Opener) {
 	if err != nil || d.ExampleCount != 3 || string(d.Metadata) != "{}" {
 		t.Fatalf("dataset %+v, %v", d, err)
 	}
+	// The dataset's metadata is kept by uploads without it, replaced by
+	// those with it, whether or not the examples change.
+	for _, c := range []struct{ set, want string }{{`{"owner":"qa"}`, `{"owner":"qa"}`}, {"", `{"owner":"qa"}`}, {`{"v":2}`, `{"v":2}`}} {
+		r, err := db.UploadDataset(ctx, &ember.DatasetUpload{Action: ember.UploadAppend, Name: "qa", Metadata: json.RawMessage(c.set)})
+		if err != nil || r.VersionID != v3.VersionID {
+			t.Fatalf("metadata-only upload: %+v %v", r, err)
+		}
+		if d, err := db.FindDatasetByID(ctx, d.ID); err != nil || string(d.Metadata) != c.want {
+			t.Fatalf("metadata after setting %q: %s %v", c.set, d.Metadata, err)
+		}
+	}
+	if r, err := db.UploadDataset(ctx, &ember.DatasetUpload{Action: ember.UploadCreate, Name: "with metadata", Metadata: json.RawMessage(`{"k":[1]}`)}); err != nil {
+		t.Fatal(err)
+	} else if d, err := db.FindDatasetByID(ctx, r.DatasetID); err != nil || string(d.Metadata) != `{"k":[1]}` {
+		t.Fatalf("new dataset's metadata: %s %v", d.Metadata, err)
+	}
 	versions, err := db.FindDatasetVersions(ctx, d.ID, 0, 0)
 	if err != nil || len(versions) != 3 || versions[0].ID != v3.VersionID || versions[2].ExampleCount != 2 {
 		t.Fatalf("versions %v, %v", versions, err)

@@ -90,8 +90,19 @@ func testExperiments(t *testing.T, open Opener) {
 	}
 
 	t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	// The first example's runs are traced: a root with two LLM calls below
+	// it, one nested; the second's name a trace that was never stored.
+	traced, unstored := fmt.Sprintf("%032s", "e1"), fmt.Sprintf("%032s", "e2")
+	insert(t, db, span("e1", "r1", "", inProject(x.ProjectName)), span("e1", "c1", "r1", llm(10, 5), inProject(x.ProjectName)),
+		span("e1", "c2", "r1", inProject(x.ProjectName)), span("e1", "g1", "c2", llm(20, 7), inProject(x.ProjectName)))
 	run := func(example int64, rep int, errText string) (*ember.ExperimentRun, error) {
 		r := &ember.ExperimentRun{ExperimentID: x.ID, ExampleID: example, RepetitionNumber: rep, Output: json.RawMessage(`{"answer":"x"}`), StartTime: t0, EndTime: t0.Add(time.Second)}
+		switch example {
+		case exampleIDs[0]:
+			r.TraceID = &traced
+		case exampleIDs[1]:
+			r.TraceID = &unstored
+		}
 		if errText != "" {
 			r.Error = &errText
 		}
@@ -188,6 +199,19 @@ func testExperiments(t *testing.T, open Opener) {
 	}
 	if r := records[0]; r.Run.ID != ok1.ID || len(r.Evaluations) != 2 || r.Evaluations[0].Name != "exact" || *r.Evaluations[0].Score != 0.5 || string(r.Example.Output) != `{"a":"x"}` {
 		t.Errorf("first record %+v", r)
+	}
+	// Token counts come from the run's trace; none without a stored trace.
+	tokens := func(r *ember.ExperimentRecord) string {
+		f := func(n *int64) string {
+			if n == nil {
+				return "nil"
+			}
+			return fmt.Sprint(*n)
+		}
+		return f(r.PromptTokens) + "/" + f(r.CompletionTokens)
+	}
+	if got := []string{tokens(records[0]), tokens(records[1]), tokens(records[2])}; cmp.Diff([]string{"30/12", "nil/nil", "nil/nil"}, got) != "" {
+		t.Errorf("record token counts %v, want 30/12 from the trace and none without one", got)
 	}
 	runs, err := db.FindExperimentRuns(ctx, x.ID, 0, 0)
 	if err != nil || len(runs) != 3 || runs[0].ID < runs[2].ID {
