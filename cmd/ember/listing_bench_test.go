@@ -55,6 +55,7 @@ func BenchmarkSpanListing1M(b *testing.B) {
 		{"span_kind=LLM", "span_kind=LLM"},
 		{"status_code=ERROR", "status_code=ERROR"},
 		{"trace_id", "trace_id=" + listingTraceID(123_457)},
+		{"span_id", "span_id=" + listingSpanID(123_457, 2)},
 		{"name=tool", "name=tool"},
 		{"attribute=model", "attribute=" + url.QueryEscape(`llm.model_name:"claude-sonnet-4"`)},
 		{"time-window-1h", "start_time=" + mid.Format(time.RFC3339) + "&end_time=" + mid.Add(time.Hour).Format(time.RFC3339)},
@@ -86,6 +87,11 @@ func BenchmarkSpanListing1M(b *testing.B) {
 			b.ReportMetric(pct(0.95), "p95-ms")
 		})
 	}
+}
+
+// listingSpanID is the span id of the j-th span of trace i.
+func listingSpanID(i, j int) string {
+	return fmt.Sprintf("%016x", (uint64(i)*5+uint64(j)+1)*0xbf58476d1ce4e5b9)
 }
 
 func listingTraceID(i int) string { return fmt.Sprintf("%032x", uint64(i)*0x9e3779b97f4a7c15) }
@@ -132,7 +138,7 @@ func openListingDB(b *testing.B, path string) *store.DB {
 func listingTrace(i int) []*ember.Span {
 	traceID := listingTraceID(i)
 	start := listingBase.Add(time.Duration(i) * 10 * time.Second)
-	spanID := func(j int) string { return fmt.Sprintf("%016x", (uint64(i)*5+uint64(j)+1)*0xbf58476d1ce4e5b9) }
+	spanID := func(j int) string { return listingSpanID(i, j) }
 	model := "gpt-4o"
 	if i%2 == 1 {
 		model = "claude-sonnet-4"
