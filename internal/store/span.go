@@ -85,6 +85,9 @@ func (db *DB) InsertSpansNoSync(ctx context.Context, spans []*ember.Span) (ember
 	if len(unique) == 0 {
 		return res, nil
 	}
+	if db.detachIngest {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if err := db.prepareBulk(ctx); err != nil {
 		return ember.InsertSpansResult{}, err
 	}

@@ -77,6 +77,9 @@ type DB struct {
 	read    *sql.DB
 	dialect Dialect
 
+	// detachIngest: see DetachIngestWrites.
+	detachIngest bool
+
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -118,6 +121,13 @@ func (db *DB) Sync(ctx context.Context) error {
 	}
 	return nil
 }
+
+// DetachIngestWrites makes span ingestion ignore its context's cancellation
+// and deadline. SQLite's driver watches a cancellable context with a
+// goroutine and a progress callback for every statement, which costs the
+// single writer measurable time on every batch, while a SQLite write cannot
+// hang on a network and waits for locks at most busy_timeout.
+func (db *DB) DetachIngestWrites() { db.detachIngest = true }
 
 // OnClose registers fn to run when the database closes, before the pools
 // do: engines stop their background work with it.

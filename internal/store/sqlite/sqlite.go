@@ -103,6 +103,7 @@ func Open(ctx context.Context, path string, opts Options) (*store.DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	db := store.New(write, read, Dialect{})
+	db.DetachIngestWrites()
 	if path != ":memory:" {
 		// The checkpointer syncs the log before copying it and the database
 		// file after (synchronous=FULL on its own connection).
