@@ -143,7 +143,13 @@ type UploadFileRequest struct {
 	// InputKeys, OutputKeys and MetadataKeys name the columns of each
 	// part; with no InputKeys, every other column is input.
 	InputKeys, OutputKeys, MetadataKeys []string
-	SplitKey, SpanIDKey, ExampleIDKey   string
+	// FlattenKeys names columns holding JSON objects whose members become
+	// keys of their part (input, output or metadata) of their own.
+	FlattenKeys                       []string
+	SplitKey, SpanIDKey, ExampleIDKey string
+	// DatasetMetadata, a JSON object, becomes the dataset's own metadata
+	// (not an example's).
+	DatasetMetadata json.RawMessage
 }
 
 // UploadFile sends a table as a multipart form, as Phoenix's Python client
@@ -196,6 +202,12 @@ func writeUploadForm(mw *multipart.Writer, req UploadFileRequest) error {
 	}
 	for _, k := range req.MetadataKeys {
 		fields = append(fields, [2]string{"metadata_keys[]", k})
+	}
+	for _, k := range req.FlattenKeys {
+		fields = append(fields, [2]string{"flatten_keys[]", k})
+	}
+	if len(req.DatasetMetadata) > 0 {
+		fields = append(fields, [2]string{"metadata", string(req.DatasetMetadata)})
 	}
 	for _, f := range [][2]string{{"split_key", req.SplitKey}, {"span_id_key", req.SpanIDKey}, {"example_id_key", req.ExampleIDKey}} {
 		if f[1] != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -90,6 +91,8 @@ func runDatasetUpload(ctx context.Context, args, environ []string, stdout, stder
 	inputKeys := fs.String("input-keys", "", "comma-separated input columns")
 	outputKeys := fs.String("output-keys", "", "comma-separated output columns")
 	metadataKeys := fs.String("metadata-keys", "", "comma-separated metadata columns")
+	flattenKeys := fs.String("flatten-keys", "", "comma-separated columns of JSON objects to spread into their part")
+	metadata := fs.String("metadata", "", "the dataset's own metadata, a JSON object")
 	splitKey := fs.String("split-key", "", "column naming each example's split")
 	exampleIDKey := fs.String("example-id-key", "", "column of stable example ids")
 	base := fs.String("url", "", "server base URL")
@@ -103,6 +106,9 @@ func runDatasetUpload(ctx context.Context, args, environ []string, stdout, stder
 	if file == "" || *name == "" {
 		datasetUsage(stderr)
 		return errUsage
+	}
+	if *metadata != "" && !json.Valid([]byte(*metadata)) {
+		return fmt.Errorf("--metadata: not valid JSON: %s", *metadata)
 	}
 	f, err := os.Open(file)
 	if err != nil {
@@ -131,7 +137,10 @@ func runDatasetUpload(ctx context.Context, args, environ []string, stdout, stder
 	req := client.UploadFileRequest{
 		Action: *action, Name: *name, Description: *description, FileName: filepath.Base(file),
 		Format: format, File: r, InputKeys: commaList(*inputKeys), OutputKeys: commaList(*outputKeys),
-		MetadataKeys: commaList(*metadataKeys), SplitKey: *splitKey, ExampleIDKey: *exampleIDKey,
+		MetadataKeys: commaList(*metadataKeys), FlattenKeys: commaList(*flattenKeys), SplitKey: *splitKey, ExampleIDKey: *exampleIDKey,
+	}
+	if *metadata != "" {
+		req.DatasetMetadata = json.RawMessage(*metadata)
 	}
 	if strings.HasSuffix(strings.ToLower(file), ".gz") {
 		req.Compressed = true

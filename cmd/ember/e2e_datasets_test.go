@@ -472,12 +472,16 @@ func TestDatasetCLIAndSDK(t *testing.T) {
 	p := startEmber(t, engines(t)[0].env(t))
 	dir := t.TempDir()
 	file := filepath.Join(dir, "qa.csv")
-	if err := os.WriteFile(file, []byte("q,a,src\nwho?,me,web\nwhy?,because,\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("q,a,src,extra\nwho?,me,web,\"{\"\"lang\"\":\"\"en\"\"}\"\nwhy?,because,,\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
 	ctx := t.Context()
-	if err := run(ctx, []string{"dataset", "upload", file, "--name", "cli set", "--input-keys", "q", "--output-keys", "a", "--metadata-keys", "src", "--url", p.httpURL}, nil, &stdout, &stderr); err != nil {
+	if err := run(ctx, []string{"dataset", "upload", file, "--metadata", "{bad", "--name", "x", "--url", p.httpURL}, nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "--metadata") {
+		t.Fatalf("upload with bad --metadata: %v", err)
+	}
+	if err := run(ctx, []string{"dataset", "upload", file, "--name", "cli set", "--input-keys", "q", "--output-keys", "a", "--metadata-keys", "src,extra",
+		"--flatten-keys", "extra", "--metadata", `{"owner":"qa"}`, "--url", p.httpURL}, nil, &stdout, &stderr); err != nil {
 		t.Fatalf("upload: %v\n%s", err, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "2 created") {
@@ -488,12 +492,18 @@ func TestDatasetCLIAndSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, err := c.Datasets.GetByName(ctx, "cli set")
-	if err != nil || d.ExampleCount != 2 || *d.Description != "qa.csv" {
+	if err != nil || d.ExampleCount != 2 || *d.Description != "qa.csv" || string(d.Metadata) != `{"owner":"qa"}` {
 		t.Fatalf("dataset %+v, %v", d, err)
 	}
 	ex, err := c.Datasets.Examples(ctx, d.ID, "")
-	if err != nil || len(ex.Examples) != 2 || string(ex.Examples[1].Metadata) != "{}" || string(ex.Examples[0].Input) != `{"q":"who?"}` {
+	if err != nil || len(ex.Examples) != 2 || string(ex.Examples[0].Input) != `{"q":"who?"}` {
 		t.Fatalf("examples %+v, %v", ex, err)
+	}
+	// Empty cells are left out; the flattened column's members stand alone.
+	var meta0, meta1 map[string]any
+	if json.Unmarshal(ex.Examples[0].Metadata, &meta0) != nil || json.Unmarshal(ex.Examples[1].Metadata, &meta1) != nil ||
+		meta0["src"] != "web" || meta0["lang"] != "en" || meta0["extra"] != nil || len(meta1) != 0 {
+		t.Fatalf("example metadata %s, %s", ex.Examples[0].Metadata, ex.Examples[1].Metadata)
 	}
 	out := filepath.Join(dir, "out.jsonl")
 	stdout.Reset()
