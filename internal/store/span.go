@@ -73,13 +73,14 @@ func (db *DB) InsertSpans(ctx context.Context, spans []*ember.Span) (ember.Inser
 func (db *DB) InsertSpansNoSync(ctx context.Context, spans []*ember.Span) (ember.InsertSpansResult, error) {
 	var res ember.InsertSpansResult
 	unique := make([]*ember.Span, 0, len(spans))
-	index := make(map[string]int, len(spans))
+	index := make(map[spanKey]int, len(spans))
 	for _, s := range spans {
-		if _, dup := index[s.SpanID]; dup {
+		k := spanKey{s.TraceID, s.SpanID}
+		if _, dup := index[k]; dup {
 			res.Duplicates++
 			continue
 		}
-		index[s.SpanID] = len(unique)
+		index[k] = len(unique)
 		unique = append(unique, s)
 	}
 	if len(unique) == 0 {
@@ -112,6 +113,9 @@ func (db *DB) InsertSpansNoSync(ctx context.Context, spans []*ember.Span) (ember
 	return res, nil
 }
 
+// spanKey names a span: its trace id and span id.
+type spanKey struct{ traceID, spanID string }
+
 // spanBatch is the state of one InsertSpans transaction.
 type spanBatch struct {
 	db     *DB
@@ -120,14 +124,16 @@ type spanBatch struct {
 	traces map[string]*traceAgg
 
 	// oldChildren sums the cumulative counts of already stored children,
-	// by parent span id.
-	oldChildren map[string]counts
+	// by parent.
+	oldChildren map[spanKey]counts
 	// cumulative holds the computed cumulative counts, by index in spans.
 	cumulative []counts
 	// inserted holds the indexes of the spans this batch stored.
 	inserted map[int]struct{}
-	// index maps span id to index in spans.
-	index map[string]int
+	// index maps a span's trace and span ids to its index in spans.
+	index map[spanKey]int
+	// traceIDs maps trace row ids to trace ids.
+	traceIDs map[int64]string
 }
 
 func (w *spanBatch) run(ctx context.Context) (learned map[string]int64, err error) {
@@ -170,6 +176,7 @@ func (w *spanBatch) run(ctx context.Context) (learned map[string]int64, err erro
 
 func (w *spanBatch) upsertTraces(ctx context.Context, projectIDs map[string]int64) error {
 	w.traces = make(map[string]*traceAgg)
+	w.traceIDs = make(map[int64]string)
 	for _, s := range w.spans {
 		start, end := nanos(s.StartTime), nanos(s.EndTime)
 		t, ok := w.traces[s.TraceID]
@@ -215,6 +222,7 @@ func (w *spanBatch) upsertTraces(ctx context.Context, projectIDs map[string]int6
 			}
 			t := w.traces[traceID]
 			t.rowID, t.projectID, t.sessionRowID = rowID, projectID, session
+			w.traceIDs[rowID] = traceID
 		}
 		return rows.Err()
 	})
@@ -286,15 +294,7 @@ RETURNING id`, id, s.projectID, user, s.start, s.end).Scan(&rowID)
 // Only children with something to add are read: the counted spans of the
 // batch's traces, through a small partial index by trace.
 func (w *spanBatch) loadOldChildren(ctx context.Context) error {
-	w.oldChildren = make(map[string]counts)
-	type key struct {
-		traceRowID int64
-		spanID     string
-	}
-	inBatch := make(map[key]bool, len(w.spans))
-	for _, s := range w.spans {
-		inBatch[key{w.traces[s.TraceID].rowID, s.SpanID}] = true
-	}
+	w.oldChildren = make(map[spanKey]counts)
 	traceRowIDs := make([]int64, 0, len(w.traces))
 	for _, t := range w.traces {
 		traceRowIDs = append(traceRowIDs, t.rowID)
@@ -315,13 +315,15 @@ func (w *spanBatch) loadOldChildren(ctx context.Context) error {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var k key
+			var traceRowID int64
+			var parentID string
 			var c counts
-			if err := rows.Scan(&k.traceRowID, &k.spanID, &c.errors, &c.prompt, &c.completion); err != nil {
+			if err := rows.Scan(&traceRowID, &parentID, &c.errors, &c.prompt, &c.completion); err != nil {
 				return fmt.Errorf("scan stored child: %w", err)
 			}
-			if inBatch[k] {
-				w.oldChildren[k.spanID] = w.oldChildren[k.spanID].add(c)
+			parent := spanKey{w.traceIDs[traceRowID], parentID}
+			if _, ok := w.index[parent]; ok {
+				w.oldChildren[parent] = w.oldChildren[parent].add(c)
 			}
 		}
 		return rows.Err()
@@ -344,7 +346,7 @@ func (w *spanBatch) computeCumulative(only map[int]struct{}) []counts {
 		if !included(i) || s.ParentID == "" {
 			continue
 		}
-		if p, ok := w.index[s.ParentID]; ok && included(p) && p != i && w.spans[p].TraceID == s.TraceID {
+		if p, ok := w.index[spanKey{s.TraceID, s.ParentID}]; ok && included(p) && p != i {
 			children[p] = append(children[p], i)
 		}
 	}
@@ -365,7 +367,7 @@ func (w *spanBatch) computeCumulative(only map[int]struct{}) []counts {
 			return counts{}
 		}
 		state[i] = visiting
-		c := ownCounts(w.spans[i]).add(w.oldChildren[w.spans[i].SpanID])
+		c := ownCounts(w.spans[i]).add(w.oldChildren[spanKey{w.spans[i].TraceID, w.spans[i].SpanID}])
 		for _, child := range children[i] {
 			c = c.add(visit(child))
 		}
@@ -392,7 +394,7 @@ func (w *spanBatch) insertSpans(ctx context.Context) error {
 		args := make([]any, 0, cols*len(spans))
 		for _, s := range spans {
 			t := w.traces[s.TraceID]
-			c := w.cumulative[index[s.SpanID]]
+			c := w.cumulative[index[spanKey{s.TraceID, s.SpanID}]]
 			var parent, prompt, completion any
 			if s.ParentID != "" {
 				parent = s.ParentID
@@ -439,11 +441,11 @@ func (w *spanBatch) insertedByRowID(ctx context.Context, stmt *sql.Stmt, args []
 			return fmt.Errorf("insert spans: %w", err)
 		}
 		for j, s := range spans {
-			w.stored(w.index[s.SpanID], last-n+1+int64(j))
+			w.stored(w.index[spanKey{s.TraceID, s.SpanID}], last-n+1+int64(j))
 		}
 		return nil
 	}
-	q := []byte(`SELECT id, span_id FROM spans WHERE ` + w.db.spanIDMatch("spans", string(w.db.inList(nil, len(spans)))) + ` ORDER BY id DESC LIMIT `)
+	q := []byte(`SELECT id, span_id, trace_rowid FROM spans WHERE ` + w.db.spanIDMatch("spans", string(w.db.inList(nil, len(spans)))) + ` ORDER BY id DESC LIMIT `)
 	q = strconv.AppendInt(q, n, 10)
 	ids := make([]any, len(spans))
 	for j, s := range spans {
@@ -456,16 +458,17 @@ func (w *spanBatch) insertedByRowID(ctx context.Context, stmt *sql.Stmt, args []
 	return w.storedFrom(rows)
 }
 
-// storedFrom records the (id, span_id) rows of newly stored spans.
+// storedFrom records the (id, span_id, trace_rowid) rows of newly stored
+// spans.
 func (w *spanBatch) storedFrom(rows *sql.Rows) error {
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
+		var id, traceRowID int64
 		var spanID string
-		if err := rows.Scan(&id, &spanID); err != nil {
+		if err := rows.Scan(&id, &spanID, &traceRowID); err != nil {
 			return fmt.Errorf("scan span id: %w", err)
 		}
-		w.stored(w.index[spanID], id)
+		w.stored(w.index[spanKey{w.traceIDs[traceRowID], spanID}], id)
 	}
 	return rows.Err()
 }
@@ -508,7 +511,7 @@ func (w *spanBatch) propagate(ctx context.Context) error {
 		if s.ParentID == "" || w.cumulative[i].zero() {
 			continue
 		}
-		if p, ok := w.index[s.ParentID]; ok && p != i && w.spans[p].TraceID == s.TraceID {
+		if p, ok := w.index[spanKey{s.TraceID, s.ParentID}]; ok && p != i {
 			if _, stored := w.inserted[p]; stored {
 				continue // counted in the parent, which carries it up
 			}
@@ -867,7 +870,7 @@ func (db *DB) insertSpansSQL(rows int) string {
 	q = db.placeholders(q, rows, cols)
 	q = append(q, ` ON CONFLICT (trace_rowid, span_id) DO NOTHING`...)
 	if !db.dialect.ConsecutiveRowIDs() {
-		q = append(q, ` RETURNING id, span_id`...)
+		q = append(q, ` RETURNING id, span_id, trace_rowid`...)
 	}
 	return string(q)
 }

@@ -230,6 +230,17 @@ func testDuplicates(t *testing.T, open Opener) {
 	if got := mustSpan(t, db, "1").Name; got != "op-1" {
 		t.Fatalf("after deleting the newest, name = %q", got)
 	}
+	// So within one batch: the same span ids in two traces are two spans
+	// each, and each child counts toward its own trace's parent.
+	withTokens := func(s *ember.Span) { s.HasTokenCounts, s.LLMTokenCountPrompt = true, 7 }
+	batch = []*ember.Span{span("c", "5", ""), span("c", "6", "5", withTokens), span("d", "5", ""), span("d", "6", "5", withTokens), span("d", "6", "5", withTokens)}
+	if res := insert(t, db, batch...); res.Inserted != 4 || res.Duplicates != 1 {
+		t.Fatalf("one batch, two traces: %+v", res)
+	}
+	roots, err := db.FindSpans(context.Background(), ember.SpanFilter{SpanIDs: []string{batch[0].SpanID}})
+	if err != nil || len(roots) != 2 || roots[0].CumulativeLLMTokenCountPrompt != 7 || roots[1].CumulativeLLMTokenCountPrompt != 7 {
+		t.Fatalf("roots %+v, %v", roots, err)
+	}
 }
 
 func testTraceKeepsFirstProject(t *testing.T, open Opener) {
