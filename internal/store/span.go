@@ -645,9 +645,20 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 		where = append(where, "("+db.dialect.AttributeMatch("s.attributes", m.Path, m.Value, arg)+")")
 	}
 	spans := "spans s"
+	byProject := filter.ProjectID != nil && len(filter.TraceIDs) == 0 && len(filter.SpanIDs) == 0
+	if byProject && filter.OrderBy != "" {
+		// Sorted by a measure, every span of the window is looked at: read
+		// them from the project's time index, which holds the end time
+		// too, so a latency sort never reads the table (migration 00008).
+		index := "ix_spans_project_start"
+		if filter.RootsOnly {
+			index = "ix_spans_project_root_start"
+		}
+		spans += db.dialect.IndexedBy(index)
+	}
 	if filter.StartTime != nil || filter.EndTime != nil {
 		column := "s.start_time"
-		if filter.ProjectID != nil && len(filter.TraceIDs) == 0 && len(filter.SpanIDs) == 0 {
+		if byProject && filter.OrderBy == "" {
 			narrow, err := db.narrowWindow(ctx, *filter.ProjectID, filter.StartTime, filter.EndTime)
 			if err != nil {
 				return nil, err
@@ -704,11 +715,18 @@ func (db *DB) FindSpans(ctx context.Context, filter ember.SpanFilter) ([]*ember.
 	}
 	from := ` FROM spans s JOIN traces t ON t.id = s.trace_rowid LEFT JOIN project_sessions ps ON ps.id = t.project_session_id`
 	if filter.OrderBy != "" {
-		// Sorted by a measure: one query, the page found by the sort.
-		q := `SELECT ` + spanColumns + from + cond + ` ORDER BY ` + order
-		if filter.Limit > 0 {
-			q += ` LIMIT ` + arg(filter.Limit)
+		// Sorted by a measure: the page's row ids first, sorting only ids
+		// and measures, then those rows whole. Sorting whole rows, with
+		// their attributes, took most of a second on a million spans.
+		ids := `SELECT s.id FROM ` + spans
+		if len(filter.TraceIDs) > 0 || filter.Condition != nil {
+			ids += ` JOIN traces t ON t.id = s.trace_rowid`
 		}
+		ids += cond + ` ORDER BY ` + order
+		if filter.Limit > 0 {
+			ids += ` LIMIT ` + arg(filter.Limit)
+		}
+		q := `SELECT ` + spanColumns + from + ` WHERE s.id IN (` + ids + `) ORDER BY ` + order
 		return queryAll(ctx, db.read, "find spans", q, args, scanSpan)
 	}
 	if filter.Limit <= 0 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/emberhq/ember"
+	"github.com/emberhq/ember/internal/spanquery"
 )
 
 // testSummaries covers the aggregates of the web UI: project and session
@@ -198,11 +199,14 @@ func testSpanOrders(t *testing.T, open Opener) {
 		return out
 	}
 	// page walks a whole listing in pages of 2, by keyset.
+	var scope ember.SpanFilter // the filter pages are read with
 	page := func(order ember.SpanOrder, asc bool, costOf func(*ember.Span) float64) []string {
 		var all []*ember.Span
 		var after *ember.SpanKey
 		for range 10 {
-			got, err := db.FindSpans(ctx, ember.SpanFilter{OrderBy: order, Ascending: asc, After: after, Limit: 2})
+			f := scope
+			f.OrderBy, f.Ascending, f.After, f.Limit = order, asc, after, 2
+			got, err := db.FindSpans(ctx, f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -242,4 +246,24 @@ func testSpanOrders(t *testing.T, open Opener) {
 	if _, err := db.FindSpans(ctx, ember.SpanFilter{OrderBy: "bogus"}); ember.ErrorCode(err) != ember.EINVALID {
 		t.Fatalf("unknown order: %v", err)
 	}
+
+	// A project's time window, as the UI asks: read through the project's
+	// time indexes, roots only or all spans, with a condition too.
+	p, err := db.FindProjectByName(ctx, ember.DefaultProjectName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := base.Add(2*time.Second), base.Add(8*time.Second) // spans 2..7
+	for _, roots := range []bool{true, false} {
+		scope = ember.SpanFilter{ProjectID: &p.ID, RootsOnly: roots, StartTime: &from, EndTime: &to}
+		check(fmt.Sprint("window latency desc, roots ", roots), page(ember.SpanOrderLatency, false, noCost), op(7, 6, 5, 4, 3, 2)...)
+		check(fmt.Sprint("window tokens asc, roots ", roots), page(ember.SpanOrderTokens, true, noCost), op(3, 5, 7, 2, 4, 6)...)
+		check(fmt.Sprint("window cost desc, roots ", roots), page(ember.SpanOrderCost, false, costOf), op(6, 4, 2, 7, 5, 3)...)
+	}
+	cond, err := spanquery.Parse("latency_ms >= 4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope.Condition = cond
+	check("window and condition, latency asc", page(ember.SpanOrderLatency, true, noCost), op(4, 5, 6, 7)...)
 }
