@@ -116,6 +116,32 @@ func testSessionSummaries(t *testing.T, open Opener) {
 	if got, err := db.SummarizeSessions(ctx, nil); err != nil || len(got) != 0 {
 		t.Fatalf("no sessions: %v %v", got, err)
 	}
+
+	// A time window keeps the sessions active in it: s1 runs from base to
+	// an hour and a second later, s2 for the first second.
+	at := func(d time.Duration) *time.Time { x := base.Add(d); return &x }
+	for _, c := range []struct {
+		from, to *time.Time
+		want     string
+	}{
+		{at(30 * time.Minute), at(2 * time.Hour), "[s1]"},
+		{at(0), at(time.Second), "[s2 s1]"},
+		{at(-time.Hour), at(0), "[]"},
+		{at(2 * time.Hour), nil, "[]"},
+		{nil, at(time.Millisecond), "[s2 s1]"},
+	} {
+		found, err := db.FindSessions(ctx, ember.SessionFilter{ProjectID: s1.ProjectID, StartTime: c.from, EndTime: c.to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, s := range found {
+			ids = append(ids, s.SessionID)
+		}
+		if fmt.Sprintf("%v", ids) != c.want {
+			t.Errorf("sessions in [%v, %v): %v, want %s", c.from, c.to, ids, c.want)
+		}
+	}
 }
 
 func testSummaryCosts(t *testing.T, open Opener) {
@@ -266,4 +292,50 @@ func testSpanOrders(t *testing.T, open Opener) {
 	}
 	scope.Condition = cond
 	check("window and condition, latency asc", page(ember.SpanOrderLatency, true, noCost), op(4, 5, 6, 7)...)
+
+	// Traces, one per span here, sorted by the same measures: whole
+	// listings and a project's window, in pages of 2.
+	tr := func(ids ...int) []string {
+		var out []string
+		for _, i := range ids {
+			out = append(out, fmt.Sprintf("%032s", fmt.Sprintf("t%d", i)))
+		}
+		return out
+	}
+	tracePage := func(f ember.TraceFilter, order ember.TraceOrder, asc bool) []string {
+		var out []string
+		f.OrderBy, f.Ascending, f.Limit = order, asc, 2
+		for range 10 {
+			got, err := db.FindTraces(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) == 0 {
+				break
+			}
+			rowIDs := make([]int64, len(got))
+			for i, x := range got {
+				out, rowIDs[i] = append(out, x.TraceID), x.ID
+			}
+			costs, err := db.TraceCosts(ctx, rowIDs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := got[len(got)-1]
+			f.After = &ember.TraceKey{Value: last.SortValue(order, costs[last.ID]), ID: last.ID}
+		}
+		return out
+	}
+	all := ember.TraceFilter{}
+	window := ember.TraceFilter{ProjectID: p.ID, StartTime: &from, EndTime: &to}
+	check("traces latency desc", tracePage(all, ember.TraceOrderLatency, false), tr(9, 8, 7, 6, 5, 4, 3, 2, 1)...)
+	check("traces latency asc", tracePage(all, ember.TraceOrderLatency, true), tr(1, 2, 3, 4, 5, 6, 7, 8, 9)...)
+	check("traces tokens desc", tracePage(all, ember.TraceOrderTokens, false), tr(8, 6, 4, 2, 9, 7, 5, 3, 1)...)
+	check("traces cost asc", tracePage(all, ember.TraceOrderCost, true), tr(1, 3, 5, 7, 9, 2, 4, 6, 8)...)
+	check("window traces latency desc", tracePage(window, ember.TraceOrderLatency, false), tr(7, 6, 5, 4, 3, 2)...)
+	check("window traces tokens asc", tracePage(window, ember.TraceOrderTokens, true), tr(3, 5, 7, 2, 4, 6)...)
+	check("window traces cost desc", tracePage(window, ember.TraceOrderCost, false), tr(6, 4, 2, 7, 5, 3)...)
+	if _, err := db.FindTraces(ctx, ember.TraceFilter{OrderBy: "bogus"}); ember.ErrorCode(err) != ember.EINVALID {
+		t.Fatalf("unknown trace order: %v", err)
+	}
 }
