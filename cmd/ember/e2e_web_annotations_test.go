@@ -112,11 +112,18 @@ func TestWebAnnotations(t *testing.T) {
 		_, _, hdr = getPage(t, u+"/redirects/projects/"+webProject)
 		project := hdr.Get("Location")
 		_, body, _ = getPage(t, u+project+"?roots=0")
-		mustContain(t, "spans table", body, `<th class="ann" title="annotation confidence: mean 0.25">confidence<div class="brief">mean 0.25</div></th>`,
+		mustContain(t, "spans table", body, `<th class="ann" title="annotation confidence, on this page: mean 0.25">confidence<div class="brief">mean 0.25</div></th>`,
 			`>correctness<div class="brief">incorrect 1 · mean 0</div>`, `<td class="ann" title="correctness: incorrect; score 0"><span class="chip">incorrect</span></td>`)
+		// The project's configs are columns in config name order; the
+		// summaries cover the page's rows only.
+		if a, b, c := strings.Index(body, `>confidence<`), strings.Index(body, `>correctness<`), strings.Index(body, `>remarks</th>`); a < 0 || a > b || b > c {
+			t.Errorf("annotation columns out of order: %d %d %d", a, b, c)
+		}
+		_, body, _ = getPage(t, u+project+"?roots=0&filter="+url.QueryEscape("span_kind == 'CHAIN'"))
+		mustContain(t, "spans table, a page without annotations", body, `>correctness</th>`, `>confidence</th>`)
+		mustNotContain(t, "spans table, a page without annotations", body, "incorrect 1")
 		_, body, _ = getPage(t, u+project+"?tab=traces")
-		mustContain(t, "traces table", body, `>remarks</th>`, `<td class="ann" title="remarks: solid answer">solid answer</td>`)
-		mustNotContain(t, "traces table", body, `>correctness<`)
+		mustContain(t, "traces table", body, `>remarks</th>`, `<td class="ann" title="remarks: solid answer">solid answer</td>`, `>correctness</th>`)
 
 		// A plain form post (no htmx) goes back to the trace view.
 		resp, err := noRedirect.PostForm(u+trace+"/annotations", url.Values{"span": {span}, "name": {"confidence"}, "score": {"1"}})
