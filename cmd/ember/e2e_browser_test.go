@@ -166,5 +166,20 @@ func TestBrowser(t *testing.T) {
 	if text := textOf(`table.rows`); !strings.Contains(text, "correctness") || !strings.Contains(text, "correct 1") {
 		t.Errorf("annotation columns: %q", text)
 	}
+	do("create an annotation config",
+		chromedp.Click(`nav.tabs a[href$="/annotation-configs"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#config-form`),
+		chromedp.SendKeys(`#config-form input[name="name"]`, "helpfulness"),
+		chromedp.SetValue(`#config-form select[name="type"]`, "CATEGORICAL"),
+		chromedp.SendKeys(`#config-form textarea[name="values"]`, "helpful = 1\nunhelpful = 0"),
+		chromedp.Click(`#config-form button[type="submit"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`tr[data-config="helpfulness"]`))
+	shot("13-annotation-configs")
+	if text := textOf(`tr[data-config="helpfulness"]`); !strings.Contains(text, "unhelpful") || !strings.Contains(text, "Used") {
+		t.Errorf("new config row: %q", text)
+	}
+	do("its form in the trace view",
+		chromedp.Navigate(p.httpURL+"/redirects/spans/"+webSpanID(3)),
+		chromedp.WaitVisible(`#feedback-span form[data-config="helpfulness"]`))
 	t.Logf("screenshots in %s", shots)
 }

@@ -242,4 +242,22 @@ func TestWebAnnotationsAuth(t *testing.T) {
 	if code, card := form(trace+"/annotations/"+id+"/delete", alice, url.Values{"span": {span}}); code != 200 || !strings.Contains(card, "Deleted ") {
 		t.Errorf("alice deletes her annotation: %d", code)
 	}
+
+	// Annotation configs: a viewer reads the page without its forms and
+	// may not post; a member manages configs, as the REST API allows.
+	configs := strings.SplitN(trace, "/traces/", 2)[0] + "/annotation-configs"
+	resp, body := requestWith(t, "GET", u+configs, viewer)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Viewers cannot change annotation configs.") || strings.Contains(body, `id="config-form"`) || strings.Contains(body, "/delete") {
+		t.Errorf("viewer's configs page: %d", resp.StatusCode)
+	}
+	if code, _, _ := postForm(t, u+configs, url.Values{"name": {"v"}, "type": {"FREEFORM"}}, viewer); code != http.StatusForbidden {
+		t.Errorf("viewer creates a config: %d", code)
+	}
+	if code, _, _ := postForm(t, u+configs, url.Values{"name": {"bob-made"}, "type": {"FREEFORM"}, "assign": {"1"}}, bob); code != http.StatusSeeOther {
+		t.Errorf("member creates a config: %d", code)
+	}
+	resp, body = requestWith(t, "GET", u+configs, bob)
+	if resp.StatusCode != 200 || !strings.Contains(body, `<tr data-config="bob-made">`) || !strings.Contains(body, `id="config-form"`) {
+		t.Errorf("member's configs page: %d", resp.StatusCode)
+	}
 }
