@@ -99,6 +99,14 @@ func TestWebAnnotations(t *testing.T) {
 		if code, card = htmx(trace+"/notes", url.Values{"span": {span}, "note": {"**check** " + webHostileIn}}); code != 200 || !strings.Contains(card, "<strong>check</strong>") || strings.Contains(card, webHostileIn) {
 			t.Errorf("note: %d %s", code, card)
 		}
+		// Notes are markdown: links (http, https, mailto only) and tables.
+		code, card = htmx(trace+"/notes", url.Values{"span": {span}, "note": {"See [the runbook](https://example.com/run?a=1&b=2) or [this](javascript:alert(1)).\n\n| step | result |\n|---|---|\n| <b>1</b> | ok |"}})
+		if code != 200 {
+			t.Errorf("markdown note: %d", code)
+		}
+		mustContain(t, "markdown note", card, `<a href="https://example.com/run?a=1&amp;b=2" rel="noopener nofollow" target="_blank">the runbook</a>`,
+			"[this](javascript:alert(1))", "<table><thead><tr><th>step</th><th>result</th></tr></thead>", "<td>&lt;b&gt;1&lt;/b&gt;</td>")
+		mustNotContain(t, "markdown note", card, `href="javascript`)
 		if code, card = htmx(trace+"/notes", url.Values{"span": {span}, "note": {" "}}); code != 422 || !strings.Contains(card, "Write a note first.") {
 			t.Errorf("empty note: %d", code)
 		}
