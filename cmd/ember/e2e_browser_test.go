@@ -181,5 +181,24 @@ func TestBrowser(t *testing.T) {
 	do("its form in the trace view",
 		chromedp.Navigate(p.httpURL+"/redirects/spans/"+webSpanID(3)),
 		chromedp.WaitVisible(`#feedback-span form[data-config="helpfulness"]`))
+	do("annotate the session",
+		chromedp.Navigate(p.httpURL+"/redirects/sessions/sess-1"),
+		chromedp.WaitVisible(`#feedback-session form[data-config="helpfulness"]`),
+		chromedp.Click(`#feedback-session form[data-config="helpfulness"] input[value="helpful"]`, chromedp.NodeVisible),
+		chromedp.Click(`#feedback-session form[data-config="helpfulness"] button[type="submit"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#feedback-session .ann-list`),
+		chromedp.ScrollIntoView(`#feedback-session`))
+	shot("14-session-annotated")
+	if text := textOf(`#feedback-session .ann-list`); !strings.Contains(text, "helpfulness") || !strings.Contains(text, "helpful") {
+		t.Errorf("session annotations: %q", text)
+	}
+	do("annotate a retrieved document",
+		chromedp.Navigate(p.httpURL+"/redirects/spans/"+webSpanID(2)),
+		chromedp.WaitVisible(`.doc`),
+		chromedp.Click(`.doc-ann summary`, chromedp.NodeVisible),
+		chromedp.Click(`#feedback-document-0 form[data-config="correctness"] input[value="correct"]`, chromedp.NodeVisible),
+		chromedp.Click(`#feedback-document-0 form[data-config="correctness"] button[type="submit"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#feedback-document-0 .ann-list`))
+	shot("15-document-annotated")
 	t.Logf("screenshots in %s", shots)
 }

@@ -111,6 +111,48 @@ func TestWebAnnotations(t *testing.T) {
 			t.Errorf("empty note: %d", code)
 		}
 
+		// A session: its page has a card, which takes annotations and notes.
+		_, _, hdr = getPage(t, u+"/redirects/sessions/sess-1")
+		session := hdr.Get("Location")
+		_, body, _ = getPage(t, u+session)
+		mustContain(t, "session page", body, `id="feedback-session"`, "Session annotations", `data-config="correctness"`, `aria-label="Note on this session"`)
+		if code, card = htmx(session+"/annotations", url.Values{"name": {"correctness"}, "label": {"correct"}, "explanation": {webHostile}}); code != 200 {
+			t.Fatalf("session annotation: %d %s", code, card)
+		}
+		mustContain(t, "session card", card, `id="feedback-session"`, "Saved correctness.", `<span class="chip">correct</span>`, "&lt;script&gt;")
+		mustNotContain(t, "session card", card, webHostile, `name="span"`)
+		if code, card = htmx(session+"/notes", url.Values{"note": {"good conversation"}}); code != 200 || !strings.Contains(card, "good conversation") {
+			t.Errorf("session note: %d", code)
+		}
+		expectCall(t, "GET", u+"/v1/projects/"+webProject+"/session_annotations?session_ids=sess-1", "", 200, `"label":"correct"`)
+		if code, _ := htmx("/projects/1/sessions/sess-1/annotations", url.Values{"name": {"correctness"}, "label": {"correct"}}); code != 404 {
+			t.Errorf("session through another project: %d", code)
+		}
+		if code, _ := htmx(strings.TrimSuffix(session, "sess-1")+"nope/annotations", url.Values{"name": {"correctness"}, "label": {"correct"}}); code != 404 {
+			t.Errorf("unknown session: %d", code)
+		}
+		// Retrieved documents: a card each, in the retriever span's view.
+		retriever := webSpanID(2)
+		_, body, _ = getPage(t, u+trace+"?span="+retriever)
+		mustContain(t, "retriever view", body, `id="feedback-document-0"`, `name="document" value="0"`, "Annotate document #0")
+		code, card = htmx(trace+"/annotations", url.Values{"span": {retriever}, "document": {"0"}, "name": {"correctness"}, "label": {"incorrect"}})
+		if code != 200 {
+			t.Fatalf("document annotation: %d %s", code, card)
+		}
+		mustContain(t, "document card", card, `id="feedback-document-0"`, "Document #0 annotations", `<span class="chip">incorrect</span>`)
+		mustNotContain(t, "document card", card, "Add note")
+		if code, _ := htmx(trace+"/annotations", url.Values{"span": {retriever}, "document": {"5"}, "name": {"correctness"}, "label": {"correct"}}); code != 404 {
+			t.Errorf("a document the span does not have: %d", code)
+		}
+		if code, card := htmx(trace+"/notes", url.Values{"span": {retriever}, "document": {"0"}, "note": {"x"}}); code != 422 || !strings.Contains(card, "Documents take annotations, not notes.") {
+			t.Errorf("document note: %d", code)
+		}
+		// The span's own card does not list its document's annotation.
+		_, body, _ = getPage(t, u+trace+"?span="+retriever)
+		if i := strings.Index(body, `id="feedback-span"`); i < 0 || strings.Contains(body[i:], `<span class="chip">incorrect</span>`) && strings.Index(body[i:], `<span class="chip">incorrect</span>`) < strings.Index(body[i:], "</section>") {
+			t.Errorf("the span's card shows its document's annotation")
+		}
+
 		// The REST API sees them, made by a person in the app.
 		spanAnns := expectCall(t, "GET", u+"/v1/projects/"+webProject+"/span_annotations?span_ids="+span, "", 200, `"annotator_kind":"HUMAN"`)
 		mustContain(t, "REST span annotations", spanAnns, `"name":"correctness"`, `"label":"incorrect"`, `"score":0`, `"name":"confidence"`, `"source":"APP"`)

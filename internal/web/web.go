@@ -148,6 +148,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		post("/projects/{id}/traces/{traceID}/annotations", h.annotate)
 		post("/projects/{id}/traces/{traceID}/annotations/{annID}/delete", h.deleteAnnotation)
 		post("/projects/{id}/traces/{traceID}/notes", h.addNote)
+		post("/projects/{id}/sessions/{sessionID}/annotations", h.annotate)
+		post("/projects/{id}/sessions/{sessionID}/annotations/{annID}/delete", h.deleteAnnotation)
+		post("/projects/{id}/sessions/{sessionID}/notes", h.addNote)
 	}
 	if h.AnnotationConfigs != nil {
 		mux.HandleFunc("GET /projects/{id}/annotation-configs", h.annotationConfigsPage)
