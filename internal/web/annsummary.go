@@ -30,7 +30,7 @@ type annCell struct {
 // columns: the configs' names first, then other names the page has, at
 // most maxAnnotationColumns. The header summaries cover the page's rows
 // only: summing a whole time range joined every annotation in it to its
-// span and grew with the project (73 ms of a 89 ms page at 20,000
+// span and grew with the project (92 % of an 89 ms page at 20,000
 // annotations), while a page costs the same at any size.
 func (h *Handler) annotationColumns(ctx context.Context, p *ember.Project, target ember.AnnotationTarget, rowIDs []int64) ([]annColumn, map[int64][]annCell, error) {
 	if h.Annotations == nil || len(rowIDs) == 0 {
