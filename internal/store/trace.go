@@ -280,12 +280,10 @@ func (db *DB) FindTraces(ctx context.Context, filter ember.TraceFilter) ([]*embe
 	if filter.ByLatency {
 		order = ember.TraceOrderLatency
 	}
-	const columns = `t.id, t.project_id, t.trace_id, t.project_session_id, t.start_time, t.end_time,
-	(SELECT COALESCE(SUM(s.llm_token_count_prompt), 0) FROM spans s WHERE s.trace_rowid = t.id),
-	(SELECT COALESCE(SUM(s.llm_token_count_completion), 0) FROM spans s WHERE s.trace_rowid = t.id)`
+	const columns = `t.id, t.project_id, t.trace_id, t.project_session_id, t.start_time, t.end_time, t.llm_token_count_prompt, t.llm_token_count_completion`
 	if order == "" {
 		// Newest first: the project's time index gives the order, so only
-		// the page's rows are read and counted.
+		// the page's rows are read.
 		q := `SELECT ` + columns + ` FROM traces t WHERE ` + strings.Join(where, " AND ") + ` ORDER BY t.start_time ` + dir + `, t.id ` + dir
 		if filter.Limit > 0 {
 			q += " LIMIT " + arg(filter.Limit)
@@ -306,8 +304,7 @@ func (db *DB) FindTraces(ctx context.Context, filter ember.TraceFilter) ([]*embe
 		where = append(where, "("+measure+" "+strict+" "+p+" OR ("+measure+" = "+p+" AND t.id "+strict+" "+q+"))")
 	}
 	// Sorted by a measure: the page's row ids first, computing only the
-	// measure for each trace of the window, then the page's rows with
-	// their token counts.
+	// measure for each trace of the window, then the page's rows.
 	orderBy := ` ORDER BY ` + measure + ` ` + dir + `, t.id ` + dir
 	ids := `SELECT t.id FROM traces t WHERE ` + strings.Join(where, " AND ") + orderBy
 	if filter.Limit > 0 {
@@ -325,7 +322,7 @@ func traceMeasure(order ember.TraceOrder) (string, error) {
 	case ember.TraceOrderLatency:
 		return "(t.end_time - t.start_time)", nil
 	case ember.TraceOrderTokens:
-		return "(SELECT COALESCE(SUM(s.llm_token_count_prompt), 0) + COALESCE(SUM(s.llm_token_count_completion), 0) FROM spans s WHERE s.trace_rowid = t.id)", nil
+		return "(t.llm_token_count_prompt + t.llm_token_count_completion)", nil
 	case ember.TraceOrderCost:
 		return "(SELECT COALESCE(SUM(c.total_cost), 0) FROM span_costs c WHERE c.trace_rowid = t.id)", nil
 	}

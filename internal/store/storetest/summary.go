@@ -19,6 +19,7 @@ func testSummaries(t *testing.T, open Opener) {
 	t.Run("Costs", func(t *testing.T) { testSummaryCosts(t, open) })
 	t.Run("ClearProject", func(t *testing.T) { testClearProject(t, open) })
 	t.Run("SpanOrders", func(t *testing.T) { testSpanOrders(t, open) })
+	t.Run("TraceTokens", func(t *testing.T) { testTraceTokens(t, open) })
 }
 
 func lasting(d time.Duration, offset time.Duration) func(*ember.Span) {
@@ -337,5 +338,49 @@ func testSpanOrders(t *testing.T, open Opener) {
 	check("window traces cost desc", tracePage(window, ember.TraceOrderCost, false), tr(6, 4, 2, 7, 5, 3)...)
 	if _, err := db.FindTraces(ctx, ember.TraceFilter{OrderBy: "bogus"}); ember.ErrorCode(err) != ember.EINVALID {
 		t.Fatalf("unknown trace order: %v", err)
+	}
+}
+
+// testTraceTokens checks the token totals a trace keeps: added by each
+// batch, not again for a span sent twice, and less a deleted span's.
+func testTraceTokens(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	tokens := func(what string, prompt, completion int64) {
+		t.Helper()
+		got, err := db.FindTraces(ctx, ember.TraceFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].TokenCountPrompt != prompt || got[0].TokenCountCompletion != completion {
+			for _, x := range got {
+				t.Errorf("%s: trace %s has %d + %d tokens", what, x.TraceID, x.TokenCountPrompt, x.TokenCountCompletion)
+			}
+			t.Fatalf("%s: want one trace with %d + %d tokens", what, prompt, completion)
+		}
+	}
+	insert(t, db, span("a", "a1", ""), span("a", "a2", "a1", llm(10, 5)))
+	tokens("first batch", 10, 5)
+	res := insert(t, db, span("a", "a3", "a1", llm(1, 2)), span("a", "a2", "a1", llm(10, 5)), span("a", "a3", "a1", llm(1, 2)))
+	if res.Inserted != 1 || res.Duplicates != 2 {
+		t.Fatalf("second batch: %+v", res)
+	}
+	tokens("second batch, with a span sent again", 11, 7)
+	insert(t, db, span("a", "a2", "a1", llm(10, 5)))
+	tokens("a batch of a duplicate only", 11, 7)
+	if err := db.DeleteSpan(ctx, fmt.Sprintf("%016s", "a3")); err != nil {
+		t.Fatal(err)
+	}
+	tokens("a span deleted", 10, 5)
+	if err := db.DeleteSpan(ctx, fmt.Sprintf("%016s", "a1")); err != nil {
+		t.Fatal(err)
+	}
+	tokens("the root deleted", 10, 5)
+	cond, err := spanquery.ParseTrace("token_count_total == 15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.FindTraces(ctx, ember.TraceFilter{Condition: cond}); err != nil || len(got) != 1 {
+		t.Fatalf("trace condition on tokens: %d traces, %v", len(got), err)
 	}
 }
