@@ -20,6 +20,39 @@ type Trace struct {
 	TokenCountCompletion int64
 }
 
+// TraceOrder is a measure traces can be sorted by.
+type TraceOrder string
+
+// The trace orders: duration (end minus start), LLM tokens summed over the
+// trace's spans (TokenCountPrompt + TokenCountCompletion), and the total
+// price of its spans.
+const (
+	TraceOrderLatency TraceOrder = "latency"
+	TraceOrderTokens  TraceOrder = "tokens"
+	TraceOrderCost    TraceOrder = "cost"
+)
+
+// TraceKey is the position of a trace in a sorted listing: its measure and
+// row id.
+type TraceKey struct {
+	Value float64
+	ID    int64
+}
+
+// SortValue is the trace's measure for order: latency in nanoseconds,
+// tokens, or cost, the trace's total price, which the caller knows.
+func (t *Trace) SortValue(order TraceOrder, cost float64) float64 {
+	switch order {
+	case TraceOrderLatency:
+		return float64(t.EndTime.Sub(t.StartTime))
+	case TraceOrderTokens:
+		return float64(t.TokenCountPrompt + t.TokenCountCompletion)
+	case TraceOrderCost:
+		return cost
+	}
+	return float64(t.StartTime.UnixNano())
+}
+
 // TraceFilter selects traces.
 type TraceFilter struct {
 	ProjectID int64 // 0 for any project
@@ -28,10 +61,15 @@ type TraceFilter struct {
 	// Sessions, when non-nil, keeps traces of these sessions, given by row
 	// id or by session id; an empty non-nil filter keeps nothing.
 	Sessions *SessionSet
-	// ByLatency sorts by duration instead of start time; Ascending flips
-	// the order. Ties go by row id, in the same direction.
+	// OrderBy sorts by a measure instead of start time; ByLatency is
+	// OrderBy TraceOrderLatency. Ascending flips the order. Ties go by row
+	// id, in the same direction.
+	OrderBy   TraceOrder
 	ByLatency bool
 	Ascending bool
+	// After, with OrderBy, keeps traces past this position: the keyset
+	// of the last trace of the previous page.
+	After *TraceKey
 	// Condition, when non-nil, keeps traces for which it holds: a
 	// trace-level condition.
 	Condition Expr
@@ -45,7 +83,11 @@ type TraceFilter struct {
 // SessionFilter selects the sessions of a project.
 type SessionFilter struct {
 	ProjectID int64
-	Ascending bool
+	// StartTime and EndTime, when set, keep the sessions active in
+	// [StartTime, EndTime): those that end at or after StartTime and start
+	// before EndTime, so a conversation that runs into the window is in it.
+	StartTime, EndTime *time.Time
+	Ascending          bool
 	// Condition, when non-nil, keeps sessions for which it holds: a
 	// session-level condition.
 	Condition Expr

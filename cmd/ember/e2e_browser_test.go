@@ -166,5 +166,39 @@ func TestBrowser(t *testing.T) {
 	if text := textOf(`table.rows`); !strings.Contains(text, "correctness") || !strings.Contains(text, "correct 1") {
 		t.Errorf("annotation columns: %q", text)
 	}
+	do("create an annotation config",
+		chromedp.Click(`nav.tabs a[href$="/annotation-configs"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#config-form`),
+		chromedp.SendKeys(`#config-form input[name="name"]`, "helpfulness"),
+		chromedp.SetValue(`#config-form select[name="type"]`, "CATEGORICAL"),
+		chromedp.SendKeys(`#config-form textarea[name="values"]`, "helpful = 1\nunhelpful = 0"),
+		chromedp.Click(`#config-form button[type="submit"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`tr[data-config="helpfulness"]`))
+	shot("13-annotation-configs")
+	if text := textOf(`tr[data-config="helpfulness"]`); !strings.Contains(text, "unhelpful") || !strings.Contains(text, "Used") {
+		t.Errorf("new config row: %q", text)
+	}
+	do("its form in the trace view",
+		chromedp.Navigate(p.httpURL+"/redirects/spans/"+webSpanID(3)),
+		chromedp.WaitVisible(`#feedback-span form[data-config="helpfulness"]`))
+	do("annotate the session",
+		chromedp.Navigate(p.httpURL+"/redirects/sessions/sess-1"),
+		chromedp.WaitVisible(`#feedback-session form[data-config="helpfulness"]`),
+		chromedp.Click(`#feedback-session form[data-config="helpfulness"] input[value="helpful"]`, chromedp.NodeVisible),
+		chromedp.Click(`#feedback-session form[data-config="helpfulness"] button[type="submit"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#feedback-session .ann-list`),
+		chromedp.ScrollIntoView(`#feedback-session`))
+	shot("14-session-annotated")
+	if text := textOf(`#feedback-session .ann-list`); !strings.Contains(text, "helpfulness") || !strings.Contains(text, "helpful") {
+		t.Errorf("session annotations: %q", text)
+	}
+	do("annotate a retrieved document",
+		chromedp.Navigate(p.httpURL+"/redirects/spans/"+webSpanID(2)),
+		chromedp.WaitVisible(`.doc`),
+		chromedp.Click(`.doc-ann summary`, chromedp.NodeVisible),
+		chromedp.Click(`#feedback-document-0 form[data-config="correctness"] input[value="correct"]`, chromedp.NodeVisible),
+		chromedp.Click(`#feedback-document-0 form[data-config="correctness"] button[type="submit"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#feedback-document-0 .ann-list`))
+	shot("15-document-annotated")
 	t.Logf("screenshots in %s", shots)
 }

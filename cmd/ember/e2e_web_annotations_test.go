@@ -99,8 +99,58 @@ func TestWebAnnotations(t *testing.T) {
 		if code, card = htmx(trace+"/notes", url.Values{"span": {span}, "note": {"**check** " + webHostileIn}}); code != 200 || !strings.Contains(card, "<strong>check</strong>") || strings.Contains(card, webHostileIn) {
 			t.Errorf("note: %d %s", code, card)
 		}
+		// Notes are markdown: links (http, https, mailto only) and tables.
+		code, card = htmx(trace+"/notes", url.Values{"span": {span}, "note": {"See [the runbook](https://example.com/run?a=1&b=2) or [this](javascript:alert(1)).\n\n| step | result |\n|---|---|\n| <b>1</b> | ok |"}})
+		if code != 200 {
+			t.Errorf("markdown note: %d", code)
+		}
+		mustContain(t, "markdown note", card, `<a href="https://example.com/run?a=1&amp;b=2" rel="noopener nofollow" target="_blank">the runbook</a>`,
+			"[this](javascript:alert(1))", "<table><thead><tr><th>step</th><th>result</th></tr></thead>", "<td>&lt;b&gt;1&lt;/b&gt;</td>")
+		mustNotContain(t, "markdown note", card, `href="javascript`)
 		if code, card = htmx(trace+"/notes", url.Values{"span": {span}, "note": {" "}}); code != 422 || !strings.Contains(card, "Write a note first.") {
 			t.Errorf("empty note: %d", code)
+		}
+
+		// A session: its page has a card, which takes annotations and notes.
+		_, _, hdr = getPage(t, u+"/redirects/sessions/sess-1")
+		session := hdr.Get("Location")
+		_, body, _ = getPage(t, u+session)
+		mustContain(t, "session page", body, `id="feedback-session"`, "Session annotations", `data-config="correctness"`, `aria-label="Note on this session"`)
+		if code, card = htmx(session+"/annotations", url.Values{"name": {"correctness"}, "label": {"correct"}, "explanation": {webHostile}}); code != 200 {
+			t.Fatalf("session annotation: %d %s", code, card)
+		}
+		mustContain(t, "session card", card, `id="feedback-session"`, "Saved correctness.", `<span class="chip">correct</span>`, "&lt;script&gt;")
+		mustNotContain(t, "session card", card, webHostile, `name="span"`)
+		if code, card = htmx(session+"/notes", url.Values{"note": {"good conversation"}}); code != 200 || !strings.Contains(card, "good conversation") {
+			t.Errorf("session note: %d", code)
+		}
+		expectCall(t, "GET", u+"/v1/projects/"+webProject+"/session_annotations?session_ids=sess-1", "", 200, `"label":"correct"`)
+		if code, _ := htmx("/projects/1/sessions/sess-1/annotations", url.Values{"name": {"correctness"}, "label": {"correct"}}); code != 404 {
+			t.Errorf("session through another project: %d", code)
+		}
+		if code, _ := htmx(strings.TrimSuffix(session, "sess-1")+"nope/annotations", url.Values{"name": {"correctness"}, "label": {"correct"}}); code != 404 {
+			t.Errorf("unknown session: %d", code)
+		}
+		// Retrieved documents: a card each, in the retriever span's view.
+		retriever := webSpanID(2)
+		_, body, _ = getPage(t, u+trace+"?span="+retriever)
+		mustContain(t, "retriever view", body, `id="feedback-document-0"`, `name="document" value="0"`, "Annotate document #0")
+		code, card = htmx(trace+"/annotations", url.Values{"span": {retriever}, "document": {"0"}, "name": {"correctness"}, "label": {"incorrect"}})
+		if code != 200 {
+			t.Fatalf("document annotation: %d %s", code, card)
+		}
+		mustContain(t, "document card", card, `id="feedback-document-0"`, "Document #0 annotations", `<span class="chip">incorrect</span>`)
+		mustNotContain(t, "document card", card, "Add note")
+		if code, _ := htmx(trace+"/annotations", url.Values{"span": {retriever}, "document": {"5"}, "name": {"correctness"}, "label": {"correct"}}); code != 404 {
+			t.Errorf("a document the span does not have: %d", code)
+		}
+		if code, card := htmx(trace+"/notes", url.Values{"span": {retriever}, "document": {"0"}, "note": {"x"}}); code != 422 || !strings.Contains(card, "Documents take annotations, not notes.") {
+			t.Errorf("document note: %d", code)
+		}
+		// The span's own card does not list its document's annotation.
+		_, body, _ = getPage(t, u+trace+"?span="+retriever)
+		if i := strings.Index(body, `id="feedback-span"`); i < 0 || strings.Contains(body[i:], `<span class="chip">incorrect</span>`) && strings.Index(body[i:], `<span class="chip">incorrect</span>`) < strings.Index(body[i:], "</section>") {
+			t.Errorf("the span's card shows its document's annotation")
 		}
 
 		// The REST API sees them, made by a person in the app.
@@ -112,11 +162,18 @@ func TestWebAnnotations(t *testing.T) {
 		_, _, hdr = getPage(t, u+"/redirects/projects/"+webProject)
 		project := hdr.Get("Location")
 		_, body, _ = getPage(t, u+project+"?roots=0")
-		mustContain(t, "spans table", body, `<th class="ann" title="annotation confidence: mean 0.25">confidence<div class="brief">mean 0.25</div></th>`,
+		mustContain(t, "spans table", body, `<th class="ann" title="annotation confidence, on this page: mean 0.25">confidence<div class="brief">mean 0.25</div></th>`,
 			`>correctness<div class="brief">incorrect 1 · mean 0</div>`, `<td class="ann" title="correctness: incorrect; score 0"><span class="chip">incorrect</span></td>`)
+		// The project's configs are columns in config name order; the
+		// summaries cover the page's rows only.
+		if a, b, c := strings.Index(body, `>confidence<`), strings.Index(body, `>correctness<`), strings.Index(body, `>remarks</th>`); a < 0 || a > b || b > c {
+			t.Errorf("annotation columns out of order: %d %d %d", a, b, c)
+		}
+		_, body, _ = getPage(t, u+project+"?roots=0&filter="+url.QueryEscape("span_kind == 'CHAIN'"))
+		mustContain(t, "spans table, a page without annotations", body, `>correctness</th>`, `>confidence</th>`)
+		mustNotContain(t, "spans table, a page without annotations", body, "incorrect 1")
 		_, body, _ = getPage(t, u+project+"?tab=traces")
-		mustContain(t, "traces table", body, `>remarks</th>`, `<td class="ann" title="remarks: solid answer">solid answer</td>`)
-		mustNotContain(t, "traces table", body, `>correctness<`)
+		mustContain(t, "traces table", body, `>remarks</th>`, `<td class="ann" title="remarks: solid answer">solid answer</td>`, `>correctness</th>`)
 
 		// A plain form post (no htmx) goes back to the trace view.
 		resp, err := noRedirect.PostForm(u+trace+"/annotations", url.Values{"span": {span}, "name": {"confidence"}, "score": {"1"}})
@@ -234,5 +291,23 @@ func TestWebAnnotationsAuth(t *testing.T) {
 	}
 	if code, card := form(trace+"/annotations/"+id+"/delete", alice, url.Values{"span": {span}}); code != 200 || !strings.Contains(card, "Deleted ") {
 		t.Errorf("alice deletes her annotation: %d", code)
+	}
+
+	// Annotation configs: a viewer reads the page without its forms and
+	// may not post; a member manages configs, as the REST API allows.
+	configs := strings.SplitN(trace, "/traces/", 2)[0] + "/annotation-configs"
+	resp, body := requestWith(t, "GET", u+configs, viewer)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Viewers cannot change annotation configs.") || strings.Contains(body, `id="config-form"`) || strings.Contains(body, "/delete") {
+		t.Errorf("viewer's configs page: %d", resp.StatusCode)
+	}
+	if code, _, _ := postForm(t, u+configs, url.Values{"name": {"v"}, "type": {"FREEFORM"}}, viewer); code != http.StatusForbidden {
+		t.Errorf("viewer creates a config: %d", code)
+	}
+	if code, _, _ := postForm(t, u+configs, url.Values{"name": {"bob-made"}, "type": {"FREEFORM"}, "assign": {"1"}}, bob); code != http.StatusSeeOther {
+		t.Errorf("member creates a config: %d", code)
+	}
+	resp, body = requestWith(t, "GET", u+configs, bob)
+	if resp.StatusCode != 200 || !strings.Contains(body, `<tr data-config="bob-made">`) || !strings.Contains(body, `id="config-form"`) {
+		t.Errorf("member's configs page: %d", resp.StatusCode)
 	}
 }

@@ -225,6 +225,23 @@ func TestWebPages(t *testing.T) {
 		_, body, _ = getPage(t, project+"?tab=traces&filter="+url.QueryEscape("latency_ms > 2000"))
 		mustContain(t, "trace filter", body, "support-agent")
 		mustNotContain(t, "trace filter", body, "chain-3")
+		// Traces sorted by a measure, both ways.
+		_, body, _ = getPage(t, project+"?tab=traces&sort=latency")
+		mustContain(t, "traces by latency", body, `class="on">Latency ↓</a>`, `name="sort" value="latency"`)
+		if a, b, c := strings.Index(body, ">support-agent<"), strings.Index(body, ">chain-7<"), strings.Index(body, ">chain-3<"); a < 0 || b < 0 || c < 0 || a > b || b > c {
+			t.Errorf("traces by latency: agent at %d, chain-7 at %d, chain-3 at %d", a, b, c)
+		}
+		_, body, _ = getPage(t, project+"?tab=traces&sort=latency&dir=asc")
+		if b, c := strings.Index(body, ">chain-7<"), strings.Index(body, ">chain-3<"); b < 0 || c < 0 || c > b {
+			t.Errorf("traces by latency, ascending: chain-7 at %d, chain-3 at %d", b, c)
+		}
+		_, body, _ = getPage(t, project+"?tab=traces&sort=tokens")
+		if a, b := strings.Index(body, ">support-agent<"), strings.Index(body, ">chain-3<"); a < 0 || b < 0 || a > b {
+			t.Errorf("traces by tokens: agent at %d, chain-3 at %d", a, b)
+		}
+		_, body, _ = getPage(t, project+"?tab=traces&sort=cost&filter="+url.QueryEscape("latency_ms > 2000"))
+		mustContain(t, "traces by cost, filtered", body, "support-agent", `class="on">Cost ↓</a>`)
+		mustNotContain(t, "traces by cost, filtered", body, "chain-3")
 		_, body, _ = getPage(t, project+"/traces/"+webTraceID(1)+"/children")
 		mustContain(t, "children", body, "search-docs", "ChatCompletion", "lookup_account")
 		mustNotContain(t, "children", body, "<html")
@@ -232,6 +249,9 @@ func TestWebPages(t *testing.T) {
 		_, body, _ = getPage(t, project+"?tab=sessions")
 		mustContain(t, "sessions tab", body, "sess-1", "alice", "How do I reset my password?", "&lt;script&gt;")
 		mustNotContain(t, "sessions tab", body, hostile...)
+		_, body, _ = getPage(t, project+"?tab=sessions&from=2020-01-01&to=2020-01-02")
+		mustContain(t, "sessions out of range", body, "No sessions active in")
+		mustNotContain(t, "sessions out of range", body, "sess-1")
 
 		// The trace view, reached by OTel id, and each kind of span.
 		code, _, hdr = getPage(t, u+"/redirects/traces/"+webTraceID(1))

@@ -121,6 +121,14 @@ func (db *DB) FindSessions(ctx context.Context, filter ember.SessionFilter) ([]*
 		args = append(args, filter.Cursor)
 		q += fmt.Sprintf(` AND ps.id %s $%d`, cmp, len(args))
 	}
+	if filter.StartTime != nil {
+		args = append(args, nanos(*filter.StartTime))
+		q += fmt.Sprintf(` AND ps.end_time >= $%d`, len(args))
+	}
+	if filter.EndTime != nil {
+		args = append(args, nanos(*filter.EndTime))
+		q += fmt.Sprintf(` AND ps.start_time < $%d`, len(args))
+	}
 	if filter.Condition != nil {
 		sql, err := db.compileSessionCondition(filter.Condition, func(v any) string {
 			args = append(args, v)
@@ -268,18 +276,57 @@ func (db *DB) FindTraces(ctx context.Context, filter ember.TraceFilter) ([]*embe
 	if filter.Cursor > 0 {
 		where = append(where, "t.id "+cmp+" "+arg(filter.Cursor))
 	}
-	order := "t.start_time"
+	order := filter.OrderBy
 	if filter.ByLatency {
-		order = "(t.end_time - t.start_time)"
+		order = ember.TraceOrderLatency
 	}
-	q := `SELECT t.id, t.project_id, t.trace_id, t.project_session_id, t.start_time, t.end_time,
-	(SELECT COALESCE(SUM(s.llm_token_count_prompt), 0) FROM spans s WHERE s.trace_rowid = t.id),
-	(SELECT COALESCE(SUM(s.llm_token_count_completion), 0) FROM spans s WHERE s.trace_rowid = t.id)
-FROM traces t WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` ` + dir + `, t.id ` + dir
+	const columns = `t.id, t.project_id, t.trace_id, t.project_session_id, t.start_time, t.end_time, t.llm_token_count_prompt, t.llm_token_count_completion`
+	if order == "" {
+		// Newest first: the project's time index gives the order, so only
+		// the page's rows are read.
+		q := `SELECT ` + columns + ` FROM traces t WHERE ` + strings.Join(where, " AND ") + ` ORDER BY t.start_time ` + dir + `, t.id ` + dir
+		if filter.Limit > 0 {
+			q += " LIMIT " + arg(filter.Limit)
+		}
+		return queryAll(ctx, db.read, "find traces", q, args, scanTraceSummary)
+	}
+	measure, err := traceMeasure(order)
+	if err != nil {
+		return nil, err
+	}
+	if k := filter.After; k != nil {
+		v := any(k.Value)
+		if order != ember.TraceOrderCost {
+			v = int64(k.Value) // integer measures compare exactly
+		}
+		strict := strings.TrimSuffix(cmp, "=")
+		p, q := arg(v), arg(k.ID)
+		where = append(where, "("+measure+" "+strict+" "+p+" OR ("+measure+" = "+p+" AND t.id "+strict+" "+q+"))")
+	}
+	// Sorted by a measure: the page's row ids first, computing only the
+	// measure for each trace of the window, then the page's rows.
+	orderBy := ` ORDER BY ` + measure + ` ` + dir + `, t.id ` + dir
+	ids := `SELECT t.id FROM traces t WHERE ` + strings.Join(where, " AND ") + orderBy
 	if filter.Limit > 0 {
-		q += " LIMIT " + arg(filter.Limit)
+		ids += " LIMIT " + arg(filter.Limit)
 	}
+	q := `SELECT ` + columns + ` FROM traces t WHERE t.id IN (` + ids + `)` + orderBy
 	return queryAll(ctx, db.read, "find traces", q, args, scanTraceSummary)
+}
+
+// traceMeasure is the SQL of a trace order's measure over traces t; each
+// matches what the UI shows for a trace, so a page's last row gives the
+// next page's keyset.
+func traceMeasure(order ember.TraceOrder) (string, error) {
+	switch order {
+	case ember.TraceOrderLatency:
+		return "(t.end_time - t.start_time)", nil
+	case ember.TraceOrderTokens:
+		return "(t.llm_token_count_prompt + t.llm_token_count_completion)", nil
+	case ember.TraceOrderCost:
+		return "(SELECT COALESCE(SUM(c.total_cost), 0) FROM span_costs c WHERE c.trace_rowid = t.id)", nil
+	}
+	return "", ember.Errorf(ember.EINVALID, "unknown trace order %q", order)
 }
 
 // scanTraceSummary reads a trace with its token counts.

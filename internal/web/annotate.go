@@ -17,13 +17,16 @@ import (
 // maxAnnotationText caps the explanation and note a form may carry.
 const maxAnnotationText = 10000
 
-// annotationCard is the feedback of one span or trace in the trace view:
-// its annotations and notes, and a form per annotation config of the
-// project.
+// annotationCard is the feedback of one span, trace, session or retrieved
+// document: its annotations and notes, and a form per annotation config of
+// the project.
 type annotationCard struct {
-	Target      string // "span" or "trace"
-	Key         string // the span's or trace's OpenTelemetry id
+	Target      string // "span", "trace", "session" or "document"
+	Key         string // the span's or trace's OpenTelemetry id, the session id, or "span id-position" for a document
+	SpanID      string // the span, or the document's span, that forms post as "span"
+	Doc         int64  // a document's position, posted as "document"
 	Action      string // the path the forms post to, without the root path
+	Configs     string // the project's annotation configs page, without the root path
 	Annotations []*ember.Annotation
 	Notes       []*ember.Annotation
 	Users       map[int64]string
@@ -44,42 +47,88 @@ type annotationForm struct {
 	Error                     string
 }
 
-// annTarget is what a feedback request is about: a trace, or one of its
-// spans.
+// annTarget is what a feedback request is about: a trace, one of its
+// spans, one document a retriever span found, or a session.
 type annTarget struct {
 	project *ember.Project
-	trace   *ember.Trace
-	span    *ember.Span // nil for the trace
+	trace   *ember.Trace   // nil for a session
+	span    *ember.Span    // the span, or the document's span; nil for the trace
+	session *ember.Session // set for a session only
+	doc     int64          // the document's position
+	isDoc   bool
 }
 
 func (t annTarget) kind() ember.AnnotationTarget {
-	if t.span != nil {
+	switch {
+	case t.session != nil:
+		return ember.AnnotationTargetSession
+	case t.isDoc:
+		return ember.AnnotationTargetDocument
+	case t.span != nil:
 		return ember.AnnotationTargetSpan
 	}
 	return ember.AnnotationTargetTrace
 }
 
+// rowID is the row id annotations of the target are found by; a
+// document's annotations are its span's, narrowed to its position.
 func (t annTarget) rowID() int64 {
-	if t.span != nil {
+	switch {
+	case t.session != nil:
+		return t.session.ID
+	case t.span != nil:
 		return t.span.ID
 	}
 	return t.trace.ID
 }
 
+// mine tells whether an annotation found by rowID is the target's: any,
+// except for documents, which share their span's row id.
+func (t annTarget) mine(a *ember.Annotation) bool {
+	return !t.isDoc || a.DocumentPosition == t.doc
+}
+
+// set points an annotation at the target.
+func (t annTarget) set(a *ember.Annotation) {
+	a.Target = t.kind()
+	switch {
+	case t.session != nil:
+		a.SessionID = t.session.SessionID
+	case t.span != nil:
+		a.SpanID, a.DocumentPosition = t.span.SpanID, t.doc
+	default:
+		a.TraceID = t.trace.TraceID
+	}
+}
+
 // annotationCard loads the feedback of a span or trace: one query for the
 // annotations, one for the project's configs, and one per user named.
 func (h *Handler) annotationCard(ctx context.Context, t annTarget) (*annotationCard, error) {
-	c := &annotationCard{Target: string(t.kind()), Key: t.trace.TraceID,
-		Action: "/projects/" + strconv.FormatInt(t.project.ID, 10) + "/traces/" + url.PathEscape(t.trace.TraceID)}
-	if t.span != nil {
-		c.Key = t.span.SpanID
+	c := &annotationCard{Target: string(t.kind()), Configs: "/projects/" + strconv.FormatInt(t.project.ID, 10) + "/annotation-configs"}
+	switch {
+	case t.session != nil:
+		c.Key, c.Action = t.session.SessionID, "/projects/"+strconv.FormatInt(t.project.ID, 10)+"/sessions/"+url.PathEscape(t.session.SessionID)
+	default:
+		c.Key, c.Action = t.trace.TraceID, "/projects/"+strconv.FormatInt(t.project.ID, 10)+"/traces/"+url.PathEscape(t.trace.TraceID)
+		if t.span != nil {
+			c.Key, c.SpanID = t.span.SpanID, t.span.SpanID
+		}
+		if t.isDoc {
+			c.Key, c.Doc = t.span.SpanID+"-"+strconv.FormatInt(t.doc, 10), t.doc
+		}
 	}
 	if h.Annotations == nil {
 		return c, nil
 	}
-	anns, err := h.Annotations.FindAnnotations(ctx, ember.AnnotationFilter{Target: t.kind(), ProjectID: t.project.ID, TargetRowIDs: []int64{t.rowID()}, Limit: 500})
+	found, err := h.Annotations.FindAnnotations(ctx, ember.AnnotationFilter{Target: t.kind(), ProjectID: t.project.ID, TargetRowIDs: []int64{t.rowID()}, Limit: 500})
 	if err != nil {
 		return nil, err
+	}
+	var anns []*ember.Annotation
+	for _, a := range found {
+		if t.mine(a) {
+			anns = append(anns, a)
+		}
 	}
 	for _, a := range anns {
 		if a.Name == ember.NoteAnnotationName {
@@ -132,12 +181,24 @@ func deref(s *string) string {
 	return *s
 }
 
-// annTarget reads the project, trace and, from the form field "span", the
-// span a feedback request is about.
+// annTarget reads what a feedback request is about: the session of the
+// path, or the trace of the path and, from the form fields "span" and
+// "document", one of its spans or one document of a span.
 func (h *Handler) annTarget(w http.ResponseWriter, r *http.Request) (annTarget, bool) {
 	p, ok := h.project(w, r)
 	if !ok {
 		return annTarget{}, false
+	}
+	if sid := r.PathValue("sessionID"); sid != "" {
+		s, err := h.Traces.FindSessionBySessionID(r.Context(), sid)
+		if err == nil && s.ProjectID != p.ID {
+			err = ember.Errorf(ember.ENOTFOUND, "Session %s is not in project %s", s.SessionID, p.Name)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return annTarget{}, false
+		}
+		return annTarget{project: p, session: s}, true
 	}
 	t, err := h.Traces.FindTraceByTraceID(r.Context(), r.PathValue("traceID"))
 	if err == nil && t.ProjectID != p.ID {
@@ -158,6 +219,14 @@ func (h *Handler) annTarget(w http.ResponseWriter, r *http.Request) (annTarget, 
 			return annTarget{}, false
 		}
 		out.span = spans[0]
+		if v := r.PostFormValue("document"); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 || n >= int64(len(parseAttrs(out.span.Attributes).list("retrieval.documents"))) {
+				h.fail(w, r, ember.Errorf(ember.ENOTFOUND, "Span %s has no retrieved document %s", id, v))
+				return annTarget{}, false
+			}
+			out.doc, out.isDoc = n, true
+		}
 	}
 	return out, true
 }
@@ -182,10 +251,14 @@ func (h *Handler) respondCard(w http.ResponseWriter, r *http.Request, t annTarge
 		if t.span != nil {
 			u += "?span=" + url.QueryEscape(t.span.SpanID)
 		}
+		if t.isDoc {
+			u += "#feedback-document-" + strconv.FormatInt(t.doc, 10)
+		}
 		http.Redirect(w, r, u, http.StatusSeeOther)
 		return
 	}
 	h.renderFragmentStatus(w, r, status, "trace", "annotations-fragment", page{Data: c})
+
 }
 
 // annotate adds or changes an annotation of one of the project's configs.
@@ -218,12 +291,8 @@ func (h *Handler) annotate(w http.ResponseWriter, r *http.Request) {
 		h.respondCard(w, r, t, c, true)
 		return
 	}
-	a.Target, a.AnnotatorKind, a.Source, a.UserID = t.kind(), ember.AnnotatorHuman, ember.AnnotationSourceApp, userID(r.Context())
-	if t.span != nil {
-		a.SpanID = t.span.SpanID
-	} else {
-		a.TraceID = t.trace.TraceID
-	}
+	a.AnnotatorKind, a.Source, a.UserID = ember.AnnotatorHuman, ember.AnnotationSourceApp, userID(r.Context())
+	t.set(a)
 	if err := h.Annotations.UpsertAnnotations(r.Context(), []*ember.Annotation{a}); err != nil {
 		if code := ember.ErrorCode(err); code == ember.EINVALID || code == ember.EUNPROCESSABLE {
 			form.Error = ember.ErrorMessage(err)
@@ -310,7 +379,7 @@ func (h *Handler) deleteAnnotation(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if len(found) == 0 || found[0].ID != id {
+	if len(found) == 0 || found[0].ID != id || !t.mine(found[0]) {
 		h.fail(w, r, ember.Errorf(ember.ENOTFOUND, "Annotation not found"))
 		return
 	}
@@ -334,6 +403,8 @@ func (h *Handler) addNote(w http.ResponseWriter, r *http.Request) {
 	note := ember.CleanText(strings.TrimSpace(r.PostFormValue("note")))
 	var problem string
 	switch {
+	case t.isDoc:
+		problem = "Documents take annotations, not notes."
 	case note == "":
 		problem = "Write a note first."
 	case len(note) > maxAnnotationText:
@@ -346,18 +417,18 @@ func (h *Handler) addNote(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.Note, c.NoteError = note, problem
+		if t.isDoc {
+			c.Error = problem // a document's card has no note form to show it
+		}
 		h.respondCard(w, r, t, c, true)
 		return
 	}
-	prefix := "px-trace-note:"
-	a := &ember.Annotation{Target: t.kind(), Name: ember.NoteAnnotationName, Explanation: &note, AnnotatorKind: ember.AnnotatorHuman,
-		Source: ember.AnnotationSourceApp, UserID: userID(r.Context())}
-	if t.span != nil {
-		prefix, a.SpanID = "px-span-note:", t.span.SpanID
-	} else {
-		a.TraceID = t.trace.TraceID
-	}
-	a.Identifier = prefix + rand.Text()
+	// Each note is a new annotation: a unique identifier, prefixed as
+	// Phoenix's UI prefixes its notes.
+	prefix := map[ember.AnnotationTarget]string{ember.AnnotationTargetSpan: "px-span-note:", ember.AnnotationTargetTrace: "px-trace-note:", ember.AnnotationTargetSession: "px-session-note:"}[t.kind()]
+	a := &ember.Annotation{Name: ember.NoteAnnotationName, Explanation: &note, AnnotatorKind: ember.AnnotatorHuman,
+		Source: ember.AnnotationSourceApp, UserID: userID(r.Context()), Identifier: prefix + rand.Text()}
+	t.set(a)
 	if err := h.Annotations.UpsertAnnotations(r.Context(), []*ember.Annotation{a}); err != nil {
 		h.fail(w, r, err)
 		return

@@ -13,10 +13,10 @@ import (
 const maxAnnotationColumns = 6
 
 // annColumn is an annotation name shown as a column of the spans or traces
-// table, with its summary over the project and time range.
+// table, with its summary over the page's rows.
 type annColumn struct {
 	Name  string
-	Brief string // "correct 3 · incorrect 1", "mean 0.75"
+	Brief string // "correct 3 · incorrect 1 · mean 0.75", over the page
 }
 
 // annCell is one row's annotations of one name.
@@ -25,46 +25,86 @@ type annCell struct {
 	Label       bool
 }
 
-// annotationColumns reads the annotation summaries of the project's spans
-// or traces in the time range (one query) and the annotations of the
-// page's rows (one query for the page), and lays them out as columns:
-// the names summarised first, then names only the page has, at most
-// maxAnnotationColumns.
-func (h *Handler) annotationColumns(ctx context.Context, p *ember.Project, target ember.AnnotationTarget, tr timeRange, rowIDs []int64) ([]annColumn, map[int64][]annCell, error) {
+// annotationColumns reads the annotations of the page's rows (one query)
+// and the project's annotation configs (one query), and lays them out as
+// columns: the configs' names first, then other names the page has, at
+// most maxAnnotationColumns. The header summaries cover the page's rows
+// only: summing a whole time range joined every annotation in it to its
+// span and grew with the project (92 % of an 89 ms page at 20,000
+// annotations), while a page costs the same at any size.
+func (h *Handler) annotationColumns(ctx context.Context, p *ember.Project, target ember.AnnotationTarget, rowIDs []int64) ([]annColumn, map[int64][]annCell, error) {
 	if h.Annotations == nil || len(rowIDs) == 0 {
 		return nil, nil, nil
-	}
-	sums, err := h.Annotations.SummarizeAnnotations(ctx, ember.AnnotationSummaryFilter{Target: target, ProjectID: p.ID, StartTime: tr.Start, EndTime: tr.End})
-	if err != nil {
-		return nil, nil, err
 	}
 	anns, err := h.Annotations.FindAnnotations(ctx, ember.AnnotationFilter{Target: target, ProjectID: p.ID, TargetRowIDs: rowIDs, ExcludeNames: []string{ember.NoteAnnotationName}})
 	if err != nil {
 		return nil, nil, err
 	}
-	var cols []annColumn
-	index := map[string]int{}
-	addCol := func(name, brief string) {
-		if _, ok := index[name]; !ok && len(cols) < maxAnnotationColumns {
-			index[name] = len(cols)
-			cols = append(cols, annColumn{Name: name, Brief: brief})
+	var names []string
+	if h.AnnotationConfigs != nil {
+		configs, err := h.AnnotationConfigs.FindAnnotationConfigs(ctx, ember.AnnotationConfigFilter{ProjectID: p.ID})
+		if err != nil {
+			return nil, nil, err
 		}
-	}
-	for _, s := range sums {
-		addCol(s.Name, briefOf(s))
+		for _, c := range configs {
+			names = append(names, c.Name)
+		}
+		slices.Sort(names)
 	}
 	var extra []string
 	for _, a := range anns {
-		if _, ok := index[a.Name]; !ok && !slices.Contains(extra, a.Name) {
+		if !slices.Contains(names, a.Name) && !slices.Contains(extra, a.Name) {
 			extra = append(extra, a.Name)
 		}
 	}
 	slices.Sort(extra)
-	for _, n := range extra {
-		addCol(n, "")
+	names = append(names, extra...)
+	if len(names) > maxAnnotationColumns {
+		names = names[:maxAnnotationColumns]
 	}
-	if len(cols) == 0 {
+	if len(names) == 0 {
 		return nil, nil, nil
+	}
+	cols := make([]annColumn, len(names))
+	index := make(map[string]int, len(names))
+	for i, n := range names {
+		cols[i].Name, index[n] = n, i
+	}
+	// The header summaries: label counts and mean score per column.
+	labels := make([]map[string]int64, len(cols))
+	scores := make([][2]float64, len(cols)) // sum, count
+	for _, a := range anns {
+		i, ok := index[a.Name]
+		if !ok {
+			continue
+		}
+		if a.Label != nil {
+			if labels[i] == nil {
+				labels[i] = map[string]int64{}
+			}
+			labels[i][*a.Label]++
+		}
+		if a.Score != nil {
+			scores[i][0] += *a.Score
+			scores[i][1]++
+		}
+	}
+	for i := range cols {
+		sum := ember.AnnotationSummary{Name: cols[i].Name}
+		for l, n := range labels[i] {
+			sum.Labels = append(sum.Labels, ember.LabelCount{Label: l, Count: n})
+		}
+		slices.SortFunc(sum.Labels, func(a, b ember.LabelCount) int {
+			if a.Count != b.Count {
+				return int(b.Count - a.Count)
+			}
+			return strings.Compare(a.Label, b.Label)
+		})
+		if scores[i][1] > 0 {
+			mean := scores[i][0] / scores[i][1]
+			sum.MeanScore = &mean
+		}
+		cols[i].Brief = briefOf(sum)
 	}
 	// Per row and column: the labels, in order, and the scores.
 	type acc struct {

@@ -63,6 +63,8 @@ func (h *Handler) funcs() template.FuncMap {
 			}
 			return "0"
 		},
+		// configsOn tells whether the annotation configs page is served.
+		"configsOn": func() bool { return h.AnnotationConfigs != nil },
 		"sorts": func() []preset {
 			return []preset{{Key: "time", Label: "Time"}, {Key: "latency", Label: "Latency"}, {Key: "tokens", Label: "Tokens"}, {Key: "cost", Label: "Cost"}}
 		},

@@ -106,7 +106,7 @@ func (h *Handler) projectPage(w http.ResponseWriter, r *http.Request) {
 		err = h.traceTab(r, p, tr, &d)
 	case "sessions":
 		d.Examples = sessionExamples
-		err = h.sessionTab(r, p, &d)
+		err = h.sessionTab(r, p, tr, &d)
 	default:
 		d.Tab = "spans"
 		d.Examples = spanExamples
@@ -185,7 +185,7 @@ func (h *Handler) spanTab(r *http.Request, p *ember.Project, tr timeRange, d *pr
 	for i, row := range rows {
 		ids[i] = row.Span.ID
 	}
-	cols, cells, err := h.annotationColumns(r.Context(), p, ember.AnnotationTargetSpan, tr, ids)
+	cols, cells, err := h.annotationColumns(r.Context(), p, ember.AnnotationTargetSpan, ids)
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,6 @@ func (h *Handler) spanRows(r *http.Request, spans []*ember.Span) ([]spanRow, err
 
 func (h *Handler) traceTab(r *http.Request, p *ember.Project, tr timeRange, d *projectData) error {
 	f := ember.TraceFilter{ProjectID: p.ID, StartTime: tr.Start, EndTime: tr.End, Limit: pageSize + 1}
-	d.Sort, d.Dir = "time", "desc"
 	if d.Filter != "" {
 		cond, err := spanquery.ParseTrace(d.Filter)
 		if err != nil {
@@ -249,30 +248,53 @@ func (h *Handler) traceTab(r *http.Request, p *ember.Project, tr timeRange, d *p
 		}
 		f.Condition = cond
 	}
-	// Keyset paging by start time: the next page ends where this one did.
-	if n, err := strconv.ParseInt(r.URL.Query().Get("cursor"), 10, 64); err == nil {
-		end := time.Unix(0, n).UTC()
-		if f.EndTime == nil || end.Before(*f.EndTime) {
-			f.EndTime = &end
+	cursor := r.URL.Query().Get("cursor")
+	switch d.Sort {
+	case "latency", "tokens", "cost":
+		// Keyset paging by the measure and the row id of the last row.
+		f.OrderBy, f.Ascending = ember.TraceOrder(d.Sort), d.Dir == "asc"
+		if v, id, ok := strings.Cut(cursor, ":"); ok {
+			fv, err1 := strconv.ParseFloat(v, 64)
+			n, err2 := strconv.ParseInt(id, 10, 64)
+			if err1 == nil && err2 == nil {
+				f.After = &ember.TraceKey{Value: fv, ID: n}
+			}
+		}
+	default:
+		d.Sort, d.Dir = "time", "desc"
+		// Keyset paging by start time: the next page ends where this one did.
+		if n, err := strconv.ParseInt(cursor, 10, 64); err == nil {
+			end := time.Unix(0, n).UTC()
+			if f.EndTime == nil || end.Before(*f.EndTime) {
+				f.EndTime = &end
+			}
 		}
 	}
 	traces, err := h.Traces.FindTraces(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	if len(traces) > pageSize {
+	more := len(traces) > pageSize
+	if more {
 		traces = traces[:pageSize]
-		d.NextCursor = strconv.FormatInt(traces[len(traces)-1].StartTime.UnixNano(), 10)
 	}
 	d.Traces, err = h.traceRows(r, p, traces)
 	if err != nil {
 		return err
 	}
+	if more {
+		last := d.Traces[len(d.Traces)-1]
+		if f.OrderBy == "" {
+			d.NextCursor = strconv.FormatInt(last.Trace.StartTime.UnixNano(), 10)
+		} else {
+			d.NextCursor = strconv.FormatFloat(last.Trace.SortValue(f.OrderBy, last.Cost), 'g', -1, 64) + ":" + strconv.FormatInt(last.Trace.ID, 10)
+		}
+	}
 	ids := make([]int64, len(traces))
 	for i, t := range traces {
 		ids[i] = t.ID
 	}
-	cols, cells, err := h.annotationColumns(r.Context(), p, ember.AnnotationTargetTrace, tr, ids)
+	cols, cells, err := h.annotationColumns(r.Context(), p, ember.AnnotationTargetTrace, ids)
 	if err != nil {
 		return err
 	}
@@ -320,8 +342,8 @@ func (h *Handler) traceRows(r *http.Request, p *ember.Project, traces []*ember.T
 	return rows, nil
 }
 
-func (h *Handler) sessionTab(r *http.Request, p *ember.Project, d *projectData) error {
-	f := ember.SessionFilter{ProjectID: p.ID, Limit: pageSize + 1}
+func (h *Handler) sessionTab(r *http.Request, p *ember.Project, tr timeRange, d *projectData) error {
+	f := ember.SessionFilter{ProjectID: p.ID, StartTime: tr.Start, EndTime: tr.End, Limit: pageSize + 1}
 	d.Sort, d.Dir = "time", "desc"
 	if d.Filter != "" {
 		cond, err := spanquery.ParseSession(d.Filter)

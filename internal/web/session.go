@@ -17,9 +17,10 @@ type turn struct {
 }
 
 type sessionData struct {
-	Session *ember.Session
-	Summary *ember.SessionSummary
-	Turns   []turn
+	Session  *ember.Session
+	Summary  *ember.SessionSummary
+	Turns    []turn
+	Feedback *annotationCard
 }
 
 // sessionPage shows a session as a conversation: each trace is a turn, its
@@ -76,6 +77,10 @@ func (h *Handler) sessionPage(w http.ResponseWriter, r *http.Request) {
 			tn.Error = root.StatusCode == ember.StatusError || root.CumulativeErrorCount > 0
 		}
 		d.Turns = append(d.Turns, tn)
+	}
+	if d.Feedback, err = h.annotationCard(r.Context(), annTarget{project: p, session: s}); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	h.render(w, r, http.StatusOK, "session", page{Title: "Session " + s.SessionID, Nav: "projects", Range: h.timeRange(r), Project: p, Data: d})
 }

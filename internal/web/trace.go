@@ -79,6 +79,8 @@ type spanDetail struct {
 	// SpanFeedback and TraceFeedback are the annotations and notes of the
 	// span and of its trace.
 	SpanFeedback, TraceFeedback *annotationCard
+	// DocFeedback is a card per retrieved document, by position.
+	DocFeedback []*annotationCard
 }
 
 func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) {
@@ -148,6 +150,15 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			d.Detail.TraceFeedback, err = h.annotationCard(r.Context(), annTarget{project: p, trace: t})
 		}
+		// Documents can be annotated when they are the span's retrieval
+		// documents, the ones the store counts for document annotations.
+		s := d.Rows[idx].Span
+		docs := min(len(parseAttrs(s.Attributes).list("retrieval.documents")), maxAnnotatedDocuments)
+		for i := 0; err == nil && i < docs && h.Annotations != nil; i++ {
+			var c *annotationCard
+			c, err = h.annotationCard(r.Context(), annTarget{project: p, trace: t, span: s, doc: int64(i), isDoc: true})
+			d.Detail.DocFeedback = append(d.Detail.DocFeedback, c)
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -155,6 +166,10 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(w, r, http.StatusOK, "trace", page{Title: "Trace " + t.TraceID, Nav: "projects", Range: h.timeRange(r), Project: p, Data: d})
 }
+
+// maxAnnotatedDocuments caps the documents of a span offered for
+// annotation: each costs two queries.
+const maxAnnotatedDocuments = 20
 
 func (h *Handler) spanDetail(r *http.Request, s *ember.Span) (*spanDetail, error) {
 	a := parseAttrs(s.Attributes)

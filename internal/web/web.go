@@ -66,7 +66,7 @@ type staticFile struct {
 
 // pageNames are the page templates; each is parsed with layout.html and
 // partials.html.
-var pageNames = []string{"projects", "project", "trace", "session", "notfound"}
+var pageNames = []string{"projects", "project", "trace", "session", "configs", "notfound"}
 
 // New returns a Handler for the given services, with its templates parsed
 // and its static files checksummed.
@@ -148,6 +148,16 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		post("/projects/{id}/traces/{traceID}/annotations", h.annotate)
 		post("/projects/{id}/traces/{traceID}/annotations/{annID}/delete", h.deleteAnnotation)
 		post("/projects/{id}/traces/{traceID}/notes", h.addNote)
+		post("/projects/{id}/sessions/{sessionID}/annotations", h.annotate)
+		post("/projects/{id}/sessions/{sessionID}/annotations/{annID}/delete", h.deleteAnnotation)
+		post("/projects/{id}/sessions/{sessionID}/notes", h.addNote)
+	}
+	if h.AnnotationConfigs != nil {
+		mux.HandleFunc("GET /projects/{id}/annotation-configs", h.annotationConfigsPage)
+		post("/projects/{id}/annotation-configs", h.createAnnotationConfig)
+		post("/projects/{id}/annotation-configs/{configID}", h.updateAnnotationConfig)
+		post("/projects/{id}/annotation-configs/{configID}/delete", h.deleteAnnotationConfig)
+		post("/projects/{id}/annotation-configs/{configID}/assign", h.assignAnnotationConfig)
 	}
 	mux.HandleFunc("GET /projects/{id}", h.projectPage)
 	mux.HandleFunc("GET /projects/{id}/traces/{traceID}", h.tracePage)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/emberhq/ember"
+	"github.com/emberhq/ember/internal/spanquery"
 )
 
 // testSummaries covers the aggregates of the web UI: project and session
@@ -18,6 +19,7 @@ func testSummaries(t *testing.T, open Opener) {
 	t.Run("Costs", func(t *testing.T) { testSummaryCosts(t, open) })
 	t.Run("ClearProject", func(t *testing.T) { testClearProject(t, open) })
 	t.Run("SpanOrders", func(t *testing.T) { testSpanOrders(t, open) })
+	t.Run("TraceTokens", func(t *testing.T) { testTraceTokens(t, open) })
 }
 
 func lasting(d time.Duration, offset time.Duration) func(*ember.Span) {
@@ -115,6 +117,32 @@ func testSessionSummaries(t *testing.T, open Opener) {
 	if got, err := db.SummarizeSessions(ctx, nil); err != nil || len(got) != 0 {
 		t.Fatalf("no sessions: %v %v", got, err)
 	}
+
+	// A time window keeps the sessions active in it: s1 runs from base to
+	// an hour and a second later, s2 for the first second.
+	at := func(d time.Duration) *time.Time { x := base.Add(d); return &x }
+	for _, c := range []struct {
+		from, to *time.Time
+		want     string
+	}{
+		{at(30 * time.Minute), at(2 * time.Hour), "[s1]"},
+		{at(0), at(time.Second), "[s2 s1]"},
+		{at(-time.Hour), at(0), "[]"},
+		{at(2 * time.Hour), nil, "[]"},
+		{nil, at(time.Millisecond), "[s2 s1]"},
+	} {
+		found, err := db.FindSessions(ctx, ember.SessionFilter{ProjectID: s1.ProjectID, StartTime: c.from, EndTime: c.to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, s := range found {
+			ids = append(ids, s.SessionID)
+		}
+		if fmt.Sprintf("%v", ids) != c.want {
+			t.Errorf("sessions in [%v, %v): %v, want %s", c.from, c.to, ids, c.want)
+		}
+	}
 }
 
 func testSummaryCosts(t *testing.T, open Opener) {
@@ -198,11 +226,14 @@ func testSpanOrders(t *testing.T, open Opener) {
 		return out
 	}
 	// page walks a whole listing in pages of 2, by keyset.
+	var scope ember.SpanFilter // the filter pages are read with
 	page := func(order ember.SpanOrder, asc bool, costOf func(*ember.Span) float64) []string {
 		var all []*ember.Span
 		var after *ember.SpanKey
 		for range 10 {
-			got, err := db.FindSpans(ctx, ember.SpanFilter{OrderBy: order, Ascending: asc, After: after, Limit: 2})
+			f := scope
+			f.OrderBy, f.Ascending, f.After, f.Limit = order, asc, after, 2
+			got, err := db.FindSpans(ctx, f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,5 +272,115 @@ func testSpanOrders(t *testing.T, open Opener) {
 	check("cost asc", page(ember.SpanOrderCost, true, costOf), op(1, 3, 5, 7, 9, 2, 4, 6, 8)...)
 	if _, err := db.FindSpans(ctx, ember.SpanFilter{OrderBy: "bogus"}); ember.ErrorCode(err) != ember.EINVALID {
 		t.Fatalf("unknown order: %v", err)
+	}
+
+	// A project's time window, as the UI asks: read through the project's
+	// time indexes, roots only or all spans, with a condition too.
+	p, err := db.FindProjectByName(ctx, ember.DefaultProjectName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := base.Add(2*time.Second), base.Add(8*time.Second) // spans 2..7
+	for _, roots := range []bool{true, false} {
+		scope = ember.SpanFilter{ProjectID: &p.ID, RootsOnly: roots, StartTime: &from, EndTime: &to}
+		check(fmt.Sprint("window latency desc, roots ", roots), page(ember.SpanOrderLatency, false, noCost), op(7, 6, 5, 4, 3, 2)...)
+		check(fmt.Sprint("window tokens asc, roots ", roots), page(ember.SpanOrderTokens, true, noCost), op(3, 5, 7, 2, 4, 6)...)
+		check(fmt.Sprint("window cost desc, roots ", roots), page(ember.SpanOrderCost, false, costOf), op(6, 4, 2, 7, 5, 3)...)
+	}
+	cond, err := spanquery.Parse("latency_ms >= 4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope.Condition = cond
+	check("window and condition, latency asc", page(ember.SpanOrderLatency, true, noCost), op(4, 5, 6, 7)...)
+
+	// Traces, one per span here, sorted by the same measures: whole
+	// listings and a project's window, in pages of 2.
+	tr := func(ids ...int) []string {
+		var out []string
+		for _, i := range ids {
+			out = append(out, fmt.Sprintf("%032s", fmt.Sprintf("t%d", i)))
+		}
+		return out
+	}
+	tracePage := func(f ember.TraceFilter, order ember.TraceOrder, asc bool) []string {
+		var out []string
+		f.OrderBy, f.Ascending, f.Limit = order, asc, 2
+		for range 10 {
+			got, err := db.FindTraces(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) == 0 {
+				break
+			}
+			rowIDs := make([]int64, len(got))
+			for i, x := range got {
+				out, rowIDs[i] = append(out, x.TraceID), x.ID
+			}
+			costs, err := db.TraceCosts(ctx, rowIDs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := got[len(got)-1]
+			f.After = &ember.TraceKey{Value: last.SortValue(order, costs[last.ID]), ID: last.ID}
+		}
+		return out
+	}
+	all := ember.TraceFilter{}
+	window := ember.TraceFilter{ProjectID: p.ID, StartTime: &from, EndTime: &to}
+	check("traces latency desc", tracePage(all, ember.TraceOrderLatency, false), tr(9, 8, 7, 6, 5, 4, 3, 2, 1)...)
+	check("traces latency asc", tracePage(all, ember.TraceOrderLatency, true), tr(1, 2, 3, 4, 5, 6, 7, 8, 9)...)
+	check("traces tokens desc", tracePage(all, ember.TraceOrderTokens, false), tr(8, 6, 4, 2, 9, 7, 5, 3, 1)...)
+	check("traces cost asc", tracePage(all, ember.TraceOrderCost, true), tr(1, 3, 5, 7, 9, 2, 4, 6, 8)...)
+	check("window traces latency desc", tracePage(window, ember.TraceOrderLatency, false), tr(7, 6, 5, 4, 3, 2)...)
+	check("window traces tokens asc", tracePage(window, ember.TraceOrderTokens, true), tr(3, 5, 7, 2, 4, 6)...)
+	check("window traces cost desc", tracePage(window, ember.TraceOrderCost, false), tr(6, 4, 2, 7, 5, 3)...)
+	if _, err := db.FindTraces(ctx, ember.TraceFilter{OrderBy: "bogus"}); ember.ErrorCode(err) != ember.EINVALID {
+		t.Fatalf("unknown trace order: %v", err)
+	}
+}
+
+// testTraceTokens checks the token totals a trace keeps: added by each
+// batch, not again for a span sent twice, and less a deleted span's.
+func testTraceTokens(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	tokens := func(what string, prompt, completion int64) {
+		t.Helper()
+		got, err := db.FindTraces(ctx, ember.TraceFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].TokenCountPrompt != prompt || got[0].TokenCountCompletion != completion {
+			for _, x := range got {
+				t.Errorf("%s: trace %s has %d + %d tokens", what, x.TraceID, x.TokenCountPrompt, x.TokenCountCompletion)
+			}
+			t.Fatalf("%s: want one trace with %d + %d tokens", what, prompt, completion)
+		}
+	}
+	insert(t, db, span("a", "a1", ""), span("a", "a2", "a1", llm(10, 5)))
+	tokens("first batch", 10, 5)
+	res := insert(t, db, span("a", "a3", "a1", llm(1, 2)), span("a", "a2", "a1", llm(10, 5)), span("a", "a3", "a1", llm(1, 2)))
+	if res.Inserted != 1 || res.Duplicates != 2 {
+		t.Fatalf("second batch: %+v", res)
+	}
+	tokens("second batch, with a span sent again", 11, 7)
+	insert(t, db, span("a", "a2", "a1", llm(10, 5)))
+	tokens("a batch of a duplicate only", 11, 7)
+	if err := db.DeleteSpan(ctx, fmt.Sprintf("%016s", "a3")); err != nil {
+		t.Fatal(err)
+	}
+	tokens("a span deleted", 10, 5)
+	if err := db.DeleteSpan(ctx, fmt.Sprintf("%016s", "a1")); err != nil {
+		t.Fatal(err)
+	}
+	tokens("the root deleted", 10, 5)
+	cond, err := spanquery.ParseTrace("token_count_total == 15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.FindTraces(ctx, ember.TraceFilter{Condition: cond}); err != nil || len(got) != 1 {
+		t.Fatalf("trace condition on tokens: %d traces, %v", len(got), err)
 	}
 }

@@ -50,8 +50,9 @@ DROP TABLE spans;
 ALTER TABLE spans_rebuilt RENAME TO spans;
 CREATE UNIQUE INDEX ix_spans_trace_span ON spans (trace_rowid, span_id);
 CREATE INDEX ix_spans_block_span_id ON spans ((id >> 16), span_id);
-CREATE INDEX ix_spans_project_start ON spans (project_id, start_time DESC);
-CREATE INDEX ix_spans_project_root_start ON spans (project_id, start_time DESC) WHERE parent_id IS NULL;
+-- The other indexes as they stand after migration 00008.
+CREATE INDEX ix_spans_project_start ON spans (project_id, start_time DESC, end_time);
+CREATE INDEX ix_spans_project_root_start ON spans (project_id, start_time DESC, end_time) WHERE parent_id IS NULL;
 CREATE INDEX ix_spans_project_id ON spans (project_id, id DESC);
 -- Only spans with errors or tokens in their subtree: ingestion asks for the
 -- stored children of arriving parents, by trace, and only those children
