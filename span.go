@@ -134,14 +134,15 @@ type SpanCostDetail struct {
 // InsertSpansResult reports what a write of spans did.
 type InsertSpansResult struct {
 	Inserted   int // spans newly stored
-	Duplicates int // spans ignored because their span id was already stored
+	Duplicates int // spans ignored because their trace already holds their span id
 }
 
 // SpanWriter stores spans.
 type SpanWriter interface {
 	// InsertSpans stores spans in one transaction: every span or none. A
-	// span whose span id is already stored (or repeated in spans) is ignored,
-	// so a retried export is harmless. Projects, traces and sessions are
+	// span is named by its trace id and span id, as in OpenTelemetry; one
+	// whose trace already holds its span id (stored, or earlier in spans)
+	// is ignored, so a retried export is harmless. Projects, traces and sessions are
 	// created as needed, and the cumulative counts of the new spans and of
 	// their stored ancestors are brought up to date, in whatever order
 	// parents and children arrive. When InsertSpans returns nil the spans
