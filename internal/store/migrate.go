@@ -24,6 +24,13 @@ func Migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, migrations 
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
+	if logger != nil {
+		// Some migrations rebuild a table, which takes a while on a large
+		// database; say so before going quiet.
+		if pending, err := p.HasPending(ctx); err == nil && pending {
+			logger.Info("applying database migrations; on a large database this can take minutes")
+		}
+	}
 	results, err := p.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
