@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,40 @@ func TestSpanIDBlocksMigration(t *testing.T) {
 	}
 	if n := count(`SELECT (SELECT count(*) FROM span_annotations) + (SELECT count(*) FROM span_costs)`); n != 0 {
 		t.Fatalf("rows left referencing a deleted span = %d", n)
+	}
+}
+
+// TestSpanIDLookupUsesBlockIndex pins that the condition the dialect adds
+// to span-id lookups matches the expression of the index migration 00010
+// creates: a mismatch would silently turn every lookup into a table scan.
+func TestSpanIDLookupUsesBlockIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "ember.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, alias := range []string{"s", "spans"} {
+		q := `EXPLAIN QUERY PLAN SELECT ` + alias + `.id FROM spans ` + alias + ` WHERE ` + alias + `.span_id IN (?, ?) AND ` + Dialect{}.SpanIDLookup(alias)
+		if alias == "spans" {
+			q = strings.Replace(q, "FROM spans spans", "FROM spans", 1)
+		}
+		rows, err := db.ReadDB().QueryContext(ctx, q, "0000000000000001", "0000000000000002")
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if !strings.Contains(strings.Join(plan, "\n"), "SEARCH "+alias+" USING COVERING INDEX ix_spans_block_span_id") {
+			t.Errorf("alias %s: plan does not search the block index:\n%s", alias, strings.Join(plan, "\n"))
+		}
 	}
 }
