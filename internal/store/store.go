@@ -356,6 +356,9 @@ func (db *DB) bulk(ctx context.Context, tx *sql.Tx, name string, rows int) (*sql
 // ReadDB exposes the read pool to tests and tools that inspect the schema.
 func (db *DB) ReadDB() *sql.DB { return db.read }
 
+// WriteDB exposes the write pool to tests of an engine's own upkeep.
+func (db *DB) WriteDB() *sql.DB { return db.write }
+
 // rowScanner is a *sql.Row or *sql.Rows.
 type rowScanner interface{ Scan(dest ...any) error }
 
