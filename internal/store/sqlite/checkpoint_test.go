@@ -21,8 +21,8 @@ type modes struct {
 }
 
 func (m *modes) Enabled(context.Context, slog.Level) bool { return true }
-func (m *modes) WithAttrs([]slog.Attr) slog.Handler      { return m }
-func (m *modes) WithGroup(string) slog.Handler           { return m }
+func (m *modes) WithAttrs([]slog.Attr) slog.Handler       { return m }
+func (m *modes) WithGroup(string) slog.Handler            { return m }
 func (m *modes) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "sqlite checkpoint" {
 		return nil
