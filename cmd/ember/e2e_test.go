@@ -129,21 +129,29 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freePort(t *testing.T) int {
+// freePorts returns n distinct ports free at the time of the call: the
+// listeners stay open until all are chosen, so the kernel cannot hand out
+// the same port twice.
+func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 // startEmber starts ember serve with env on free ports and waits until it
 // answers /healthz.
 func startEmber(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
-	httpPort, grpcPort := freePort(t), freePort(t)
+	ports := freePorts(t, 2)
+	httpPort, grpcPort := ports[0], ports[1]
 	cmd := exec.Command(emberBinary, append([]string{"serve"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Env = append(cmd.Env, "PHOENIX_HOST=127.0.0.1", fmt.Sprintf("PHOENIX_PORT=%d", httpPort), fmt.Sprintf("PHOENIX_GRPC_PORT=%d", grpcPort))
