@@ -137,7 +137,14 @@ async function startServer({ env, timeoutMs }) {
         PHOENIX_PORT: String(httpPort),
         PHOENIX_GRPC_PORT: String(grpcPort),
         PHOENIX_WORKING_DIR: dir,
-        PHOENIX_SQL_DATABASE_URL: `sqlite:///${dbPath}`,
+        // EMBER_COMPAT_POSTGRES_URL runs the suite on PostgreSQL instead,
+        // each server in a schema of its own.
+        ...(process.env.EMBER_COMPAT_POSTGRES_URL
+          ? {
+              PHOENIX_SQL_DATABASE_URL: process.env.EMBER_COMPAT_POSTGRES_URL,
+              PHOENIX_SQL_DATABASE_SCHEMA: `compat_${path.basename(dir).replace(/[^a-zA-Z0-9]/g, "_").toLowerCase()}`,
+            }
+          : { PHOENIX_SQL_DATABASE_URL: `sqlite:///${dbPath}` }),
         PHOENIX_LOGGING_LEVEL: "info",
         ...env,
       },
