@@ -92,3 +92,25 @@ func BenchmarkInsertSpans(b *testing.B) {
 func BenchmarkUpsertAnnotations(b *testing.B) {
 	storetest.BenchmarkUpsertAnnotations(b, func(b *testing.B) *store.DB { return open(b) })
 }
+
+// TestAttributesCompressLZ4: where the server supports lz4, migration 00011
+// makes it the compression of large span attributes.
+func TestAttributesCompressLZ4(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	conn, err := db.ReadDB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET default_toast_compression = lz4`); err != nil {
+		t.Skipf("this server has no lz4: %v", err)
+	}
+	var method string
+	if err := conn.QueryRowContext(ctx, `SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'spans'::regclass AND attname = 'attributes'`).Scan(&method); err != nil {
+		t.Fatal(err)
+	}
+	if method != "l" {
+		t.Fatalf("spans.attributes compression = %q, want l (lz4)", method)
+	}
+}
