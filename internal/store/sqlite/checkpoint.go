@@ -75,12 +75,13 @@ func (c *checkpointer) run(ctx context.Context) {
 			continue
 		}
 		switch {
-		case frames > walRestartFrames:
-			c.onWriter(ctx, "RESTART")
 		case busy == 0 && frames > 0 && frames == copied && frames == lastFrames:
 			// Everything is copied and nothing came in since the last
-			// tick: give the log file's space back.
+			// tick: give the log file's space back. (A restart would not
+			// do here: the log only starts over at the next write.)
 			c.onWriter(ctx, "TRUNCATE")
+		case frames > walRestartFrames:
+			c.onWriter(ctx, "RESTART")
 		}
 		lastFrames = frames
 	}

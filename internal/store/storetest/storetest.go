@@ -311,6 +311,32 @@ func testSessions(t *testing.T, open Opener) {
 	if got := mustSpan(t, db, "3").SessionID; got != "conv" {
 		t.Fatalf("span session = %q", got)
 	}
+
+	// One batch of several traces: two of a new session, one more of
+	// "conv", and a later span of t2, whose trace is linked already and
+	// widens "conv".
+	at := func(from, to time.Duration) func(*ember.Span) {
+		return func(s *ember.Span) { s.StartTime, s.EndTime = base.Add(from), base.Add(to) }
+	}
+	insert(t, db,
+		span("t3", "30", "", withSession("batch", "bob"), at(5*time.Hour, 6*time.Hour)),
+		span("t4", "40", "", withSession("batch", ""), at(4*time.Hour, 5*time.Hour)),
+		span("t5", "50", "", withSession("conv", ""), at(7*time.Hour, 8*time.Hour)),
+		span("t2", "21", "2", withSession("conv", ""), at(8*time.Hour, 9*time.Hour)),
+	)
+	batch, err := db.FindSessionBySessionID(ctx, "batch")
+	if err != nil || batch.UserID != "bob" || !batch.StartTime.Equal(base.Add(4*time.Hour)) || !batch.EndTime.Equal(base.Add(6*time.Hour)) {
+		t.Fatalf("session batch: %+v, %v", batch, err)
+	}
+	if sess, err = db.FindSessionBySessionID(ctx, "conv"); err != nil || !sess.StartTime.Equal(base) || !sess.EndTime.Equal(base.Add(9*time.Hour)) {
+		t.Fatalf("session conv after the batch: %+v, %v", sess, err)
+	}
+	for id, want := range map[string]int64{"t2": sess.ID, "t3": batch.ID, "t4": batch.ID, "t5": sess.ID} {
+		tr, err := db.FindTraceByTraceID(ctx, fmt.Sprintf("%032s", id))
+		if err != nil || tr.SessionRowID != want {
+			t.Fatalf("trace %s: %+v, %v; want session row %d", id, tr, err, want)
+		}
+	}
 }
 
 func testCumulativeCounts(t *testing.T, open Opener) {
