@@ -54,7 +54,7 @@ const (
 	defaultPostgresDB        = "postgres"
 	defaultMaxSpansQueueSize = 20000
 	defaultMaxRequestBytes   = 64 << 20
-	defaultMaxQueueBytes     = 32 << 20
+	defaultMaxQueueBytes     = 16 << 20
 	defaultLogLevel          = slog.LevelInfo
 	defaultLogFormat         = "text"
 	defaultShutdownTimeout   = 30 * time.Second

@@ -24,7 +24,7 @@ func defaults() Config {
 		Database:          Database{Driver: "sqlite", SQLitePath: "/home/ada/.ember/ember.db"},
 		MaxSpansQueueSize: 20000,
 		MaxRequestBytes:   64 << 20,
-		MaxQueueBytes:     32 << 20,
+		MaxQueueBytes:     16 << 20,
 		LogLevel:          slog.LevelInfo,
 		LogFormat:         "text",
 		ShutdownTimeout:   30 * time.Second,
@@ -471,7 +471,7 @@ func TestConfig_String(t *testing.T) {
 	c.HostRootPath = ""
 	want := `host=0.0.0.0 port=6006 grpc_port=4317 host_root_path="" working_dir=/home/ada/.ember ` +
 		`database.driver=sqlite database.sqlite_path=/home/ada/.ember/ember.db max_spans_queue_size=20000 ` +
-		`max_request_bytes=67108864 max_queue_bytes=33554432 log_level=INFO log_format=text shutdown_timeout=30s`
+		`max_request_bytes=67108864 max_queue_bytes=16777216 log_level=INFO log_format=text shutdown_timeout=30s`
 	if got := c.String(); got != want {
 		t.Fatalf("String():\n got %s\nwant %s", got, want)
 	}

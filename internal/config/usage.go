@@ -41,7 +41,7 @@ func settings() []setting {
 			"Spans waiting to be written before new exports are refused (HTTP 503, gRPC RESOURCE_EXHAUSTED)."},
 		{envMaxRequestBytes, "max-request-bytes", "bytes", fmt.Sprintf("%d (64 MiB)", defaultMaxRequestBytes),
 			"Largest OTLP request body accepted, both as sent and after decompression."},
-		{envMaxQueueBytes, "max-queue-bytes", "bytes", fmt.Sprintf("%d (32 MiB)", defaultMaxQueueBytes),
+		{envMaxQueueBytes, "max-queue-bytes", "bytes", fmt.Sprintf("%d (16 MiB)", defaultMaxQueueBytes),
 			"Memory that spans waiting to be written may take before new exports are refused, like the span cap above; it keeps memory flat under any load."},
 		{envLogLevel, "log-level", "level", "info",
 			"Log level: debug, info, warning or error (case-insensitive)."},

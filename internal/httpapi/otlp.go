@@ -96,9 +96,11 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, enc ingest.Enco
 	return spans, invalid, nil
 }
 
-// decodeSlots bounds concurrent decoding to a few per CPU.
+// decodeSlots bounds concurrent decoding to one per CPU and one more: more
+// decode no faster, and each holds a request's body and its decoded form
+// (about 17 MB for 512 LLM spans) until done.
 func (h *Handler) decodeSlots() chan struct{} {
-	h.decodeOnce.Do(func() { h.decodeSem = make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2) })
+	h.decodeOnce.Do(func() { h.decodeSem = make(chan struct{}, runtime.GOMAXPROCS(0)+1) })
 	return h.decodeSem
 }
 

@@ -39,7 +39,7 @@ type WriterOptions struct {
 	// 20,000.
 	MaxQueuedSpans int64
 	// MaxQueuedBytes caps the memory those spans take (their attributes,
-	// events and names); 0 means 32 MiB. Whichever cap is reached first
+	// events and names); 0 means 16 MiB. Whichever cap is reached first
 	// refuses new requests, so memory stays flat under any load.
 	MaxQueuedBytes int64
 	// MaxBatchSpans caps the spans written in one transaction; 0 means
@@ -104,7 +104,7 @@ func NewWriter(store ember.SpanWriter, opts WriterOptions) *Writer {
 		opts.MaxQueuedSpans = 20000
 	}
 	if opts.MaxQueuedBytes <= 0 {
-		opts.MaxQueuedBytes = 32 << 20
+		opts.MaxQueuedBytes = 16 << 20
 	}
 	if opts.MaxBatchSpans <= 0 {
 		opts.MaxBatchSpans = 4096

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/emberhq/ember"
 )
@@ -411,7 +412,7 @@ func (w *spanBatch) insertSpans(ctx context.Context) error {
 			}
 			args = append(args, t.rowID, t.projectID, s.SpanID, parent, s.Name, string(s.Kind),
 				nanos(s.StartTime), nanos(s.EndTime), string(s.StatusCode), s.StatusMessage,
-				jsonText(s.Attributes, "{}"), jsonText(s.Events, "[]"), prompt, completion,
+				borrowedJSONText(s.Attributes, "{}"), borrowedJSONText(s.Events, "[]"), prompt, completion,
 				c.errors, c.prompt, c.completion)
 		}
 		if w.db.dialect.ConsecutiveRowIDs() {
@@ -597,6 +598,18 @@ func (w *spanBatch) insertCosts(ctx context.Context) error {
 // jsonText passes JSON to the database as text: SQLite keeps JSON as text
 // (a blob would read as its binary JSONB form) and PostgreSQL parses text
 // into jsonb.
+// borrowedJSONText is jsonText without the copy, for the ingest path,
+// where a batch of LLM spans would otherwise copy tens of megabytes of
+// attributes only to bind them. The string shares b's memory: it is safe
+// because ingestion never changes a span's attributes or events once
+// converted, and the driver copies bound text before the statement runs.
+func borrowedJSONText(b []byte, empty string) string {
+	if len(b) == 0 {
+		return empty
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
 func jsonText(b []byte, empty string) string {
 	if len(b) == 0 {
 		return empty
