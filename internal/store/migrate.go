@@ -26,9 +26,11 @@ func Migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, migrations 
 	}
 	if logger != nil {
 		// Some migrations rebuild a table, which takes a while on a large
-		// database; say so before going quiet.
+		// database; when upgrading one, say so before going quiet.
 		if pending, err := p.HasPending(ctx); err == nil && pending {
-			logger.Info("applying database migrations; on a large database this can take minutes")
+			if version, err := p.GetDBVersion(ctx); err == nil && version > 0 {
+				logger.Info("upgrading the database schema; on a large database this can take minutes", "from_version", version)
+			}
 		}
 	}
 	results, err := p.Up(ctx)
