@@ -177,7 +177,7 @@ func (c *conditionCompiler) expr(e ember.Expr) (string, error) {
 		}
 		cond := "(" + l + " " + op + " " + r + ")"
 		if e.Op == "==" && (l == spanIDColumn || r == spanIDColumn) {
-			cond = c.withSpanIDLookup(cond)
+			cond = withSpanIDLookup(c.d, "s", cond)
 		}
 		return cond, nil
 	case ember.Logical:
@@ -234,7 +234,7 @@ func (c *conditionCompiler) expr(e ember.Expr) (string, error) {
 		}
 		cond := "(" + x + " IN (" + strings.Join(items, ", ") + "))"
 		if x == spanIDColumn {
-			cond = c.withSpanIDLookup(cond)
+			cond = withSpanIDLookup(c.d, "s", cond)
 		}
 		return cond, nil
 	case ember.IsNull:
@@ -486,12 +486,3 @@ func cleanPath(path []ember.PathSegment) []ember.PathSegment {
 
 // spanIDColumn is the span id of the row being filtered.
 const spanIDColumn = "s.span_id"
-
-// withSpanIDLookup adds to a condition that pins s.span_id the dialect's
-// condition for finding spans by id through an index.
-func (c *conditionCompiler) withSpanIDLookup(cond string) string {
-	if extra := c.d.SpanIDLookup("s"); extra != "" {
-		return "(" + cond + " AND " + extra + ")"
-	}
-	return cond
-}

@@ -79,7 +79,7 @@ func (db *DB) InsertSpansNoSync(ctx context.Context, spans []*ember.Span) (ember
 	unique := make([]*ember.Span, 0, len(spans))
 	index := make(map[spanKey]int, len(spans))
 	for _, s := range spans {
-		k := spanKey{s.TraceID, s.SpanID}
+		k := keyOf(s)
 		if _, dup := index[k]; dup {
 			res.Duplicates++
 			continue
@@ -119,6 +119,8 @@ func (db *DB) InsertSpansNoSync(ctx context.Context, spans []*ember.Span) (ember
 
 // spanKey names a span: its trace id and span id.
 type spanKey struct{ traceID, spanID string }
+
+func keyOf(s *ember.Span) spanKey { return spanKey{s.TraceID, s.SpanID} }
 
 // spanBatch is the state of one InsertSpans transaction.
 type spanBatch struct {
@@ -375,7 +377,7 @@ func (w *spanBatch) computeCumulative(only map[int]struct{}) []counts {
 			return counts{}
 		}
 		state[i] = visiting
-		c := ownCounts(w.spans[i]).add(w.oldChildren[spanKey{w.spans[i].TraceID, w.spans[i].SpanID}])
+		c := ownCounts(w.spans[i]).add(w.oldChildren[keyOf(w.spans[i])])
 		for _, child := range children[i] {
 			c = c.add(visit(child))
 		}
@@ -402,7 +404,7 @@ func (w *spanBatch) insertSpans(ctx context.Context) error {
 		args := make([]any, 0, cols*len(spans))
 		for _, s := range spans {
 			t := w.traces[s.TraceID]
-			c := w.cumulative[index[spanKey{s.TraceID, s.SpanID}]]
+			c := w.cumulative[index[keyOf(s)]]
 			var parent, prompt, completion any
 			if s.ParentID != "" {
 				parent = s.ParentID
@@ -449,7 +451,7 @@ func (w *spanBatch) insertedByRowID(ctx context.Context, stmt *sql.Stmt, args []
 			return fmt.Errorf("insert spans: %w", err)
 		}
 		for j, s := range spans {
-			w.stored(w.index[spanKey{s.TraceID, s.SpanID}], last-n+1+int64(j))
+			w.stored(w.index[keyOf(s)], last-n+1+int64(j))
 		}
 		return nil
 	}
@@ -950,9 +952,14 @@ func (db *DB) insertCostsSQL(rows int) string {
 // comma-separated placeholder list), written so that the engine finds the
 // rows through its span id index.
 func (db *DB) spanIDMatch(alias, params string) string {
-	cond := alias + ".span_id IN (" + params + ")"
-	if extra := db.dialect.SpanIDLookup(alias); extra != "" {
-		cond += " AND " + extra
+	return withSpanIDLookup(db.dialect, alias, alias+".span_id IN ("+params+")")
+}
+
+// withSpanIDLookup adds to cond, which pins alias.span_id, the dialect's
+// condition for finding spans by span id through an index.
+func withSpanIDLookup(d Dialect, alias, cond string) string {
+	if extra := d.SpanIDLookup(alias); extra != "" {
+		return "(" + cond + " AND " + extra + ")"
 	}
 	return cond
 }

@@ -130,18 +130,21 @@ func (Dialect) ConsecutiveRowIDs() bool { return true }
 // value ranges, so it cannot tell a narrow time window from a wide one.
 func (Dialect) IndexedBy(index string) string { return " INDEXED BY " + index }
 
-// spanIDBlock is the block of consecutive span row ids (65,536 rows) that
-// the span id index is grouped by. The expression must match the index's
-// (migration 00010) for SQLite to use the index.
-const spanIDBlock = "(%s.id >> 16)"
+// spanIDBlockShift sizes the blocks of consecutive span row ids (65,536
+// rows) that the span id index is grouped by. The expression it makes must
+// match the index's (migration 00010) for SQLite to use the index;
+// TestSpanIDLookupUsesBlockIndex checks that it does.
+const spanIDBlockShift = "16"
 
 // SpanIDLookup implements store.Dialect. SQLite's index on span ids is
 // keyed by (row id block, span id), so that the random span ids of new
 // spans land in the small newest part of the index rather than on a
 // random page of all of it; a lookup probes every block, newest included.
 func (Dialect) SpanIDLookup(alias string) string {
-	block := fmt.Sprintf(spanIDBlock, alias)
-	return block + ` IN (WITH RECURSIVE block(n) AS (SELECT (SELECT min(id) FROM spans) >> 16 UNION ALL SELECT n + 1 FROM block WHERE n < (SELECT max(id) FROM spans) >> 16) SELECT n FROM block)`
+	const first = `(SELECT min(id) FROM spans) >> ` + spanIDBlockShift
+	const last = `(SELECT max(id) FROM spans) >> ` + spanIDBlockShift
+	return `(` + alias + `.id >> ` + spanIDBlockShift + `) IN (WITH RECURSIVE block(n) AS (SELECT ` + first +
+		` UNION ALL SELECT n + 1 FROM block WHERE n < ` + last + `) SELECT n FROM block)`
 }
 
 // AttributeMatch implements store.Dialect with SQLite's JSON functions,
