@@ -155,12 +155,8 @@ func (h *Handler) spanTab(r *http.Request, p *ember.Project, tr timeRange, d *pr
 	case "latency", "tokens", "cost":
 		f.OrderBy = ember.SpanOrder(d.Sort)
 		f.Ascending = d.Dir == "asc"
-		if v, id, ok := strings.Cut(cursor, ":"); ok {
-			fv, err1 := strconv.ParseFloat(v, 64)
-			n, err2 := strconv.ParseInt(id, 10, 64)
-			if err1 == nil && err2 == nil {
-				f.After = &ember.SpanKey{Value: fv, ID: n}
-			}
+		if v, id, ok := parseMeasureCursor(cursor); ok {
+			f.After = &ember.SpanKey{Value: v, ID: id}
 		}
 	default:
 		d.Sort, d.Dir = "time", "desc"
@@ -198,7 +194,7 @@ func (h *Handler) spanTab(r *http.Request, p *ember.Project, tr timeRange, d *pr
 		if f.OrderBy == "" {
 			d.NextCursor = strconv.FormatInt(last.Span.ID-1, 10)
 		} else {
-			d.NextCursor = strconv.FormatFloat(last.Span.SortValue(f.OrderBy, last.Cost), 'g', -1, 64) + ":" + strconv.FormatInt(last.Span.ID, 10)
+			d.NextCursor = measureCursor(last.Span.SortValue(f.OrderBy, last.Cost), last.Span.ID)
 		}
 	}
 	return nil
@@ -253,12 +249,8 @@ func (h *Handler) traceTab(r *http.Request, p *ember.Project, tr timeRange, d *p
 	case "latency", "tokens", "cost":
 		// Keyset paging by the measure and the row id of the last row.
 		f.OrderBy, f.Ascending = ember.TraceOrder(d.Sort), d.Dir == "asc"
-		if v, id, ok := strings.Cut(cursor, ":"); ok {
-			fv, err1 := strconv.ParseFloat(v, 64)
-			n, err2 := strconv.ParseInt(id, 10, 64)
-			if err1 == nil && err2 == nil {
-				f.After = &ember.TraceKey{Value: fv, ID: n}
-			}
+		if v, id, ok := parseMeasureCursor(cursor); ok {
+			f.After = &ember.TraceKey{Value: v, ID: id}
 		}
 	default:
 		d.Sort, d.Dir = "time", "desc"
@@ -287,7 +279,7 @@ func (h *Handler) traceTab(r *http.Request, p *ember.Project, tr timeRange, d *p
 		if f.OrderBy == "" {
 			d.NextCursor = strconv.FormatInt(last.Trace.StartTime.UnixNano(), 10)
 		} else {
-			d.NextCursor = strconv.FormatFloat(last.Trace.SortValue(f.OrderBy, last.Cost), 'g', -1, 64) + ":" + strconv.FormatInt(last.Trace.ID, 10)
+			d.NextCursor = measureCursor(last.Trace.SortValue(f.OrderBy, last.Cost), last.Trace.ID)
 		}
 	}
 	ids := make([]int64, len(traces))
@@ -552,4 +544,21 @@ func buildTree(spans []*ember.Span) []*spanNode {
 		fix(n, 0)
 	}
 	return roots
+}
+
+// measureCursor is the keyset cursor of a listing sorted by a measure: the
+// last row's measure and row id.
+func measureCursor(value float64, id int64) string {
+	return strconv.FormatFloat(value, 'g', -1, 64) + ":" + strconv.FormatInt(id, 10)
+}
+
+// parseMeasureCursor reads a measureCursor; ok is false for anything else.
+func parseMeasureCursor(cursor string) (value float64, id int64, ok bool) {
+	v, i, found := strings.Cut(cursor, ":")
+	if !found {
+		return 0, 0, false
+	}
+	value, err1 := strconv.ParseFloat(v, 64)
+	id, err2 := strconv.ParseInt(i, 10, 64)
+	return value, id, err1 == nil && err2 == nil
 }
