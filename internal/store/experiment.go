@@ -549,13 +549,12 @@ func (db *DB) FindExperimentRecords(ctx context.Context, experimentID int64) ([]
 	if _, err := db.FindExperimentByID(ctx, experimentID); err != nil {
 		return nil, err
 	}
-	// The token counts are the trace's root spans' cumulative counts, which
-	// ingestion keeps as the sums over their subtrees; no stored trace
-	// leaves them NULL.
+	// The token counts are the totals ingestion keeps on the run's trace;
+	// a trace not stored leaves them NULL.
 	out, err := queryAll(ctx, db.read, "find experiment records", `SELECT `+runColumns+`, `+snapshotExampleColumns+`,
-(SELECT CAST(SUM(s.cumulative_llm_token_count_prompt) AS BIGINT) FROM traces t JOIN spans s ON s.trace_rowid = t.id WHERE t.trace_id = r.trace_id AND s.parent_id IS NULL),
-(SELECT CAST(SUM(s.cumulative_llm_token_count_completion) AS BIGINT) FROM traces t JOIN spans s ON s.trace_rowid = t.id WHERE t.trace_id = r.trace_id AND s.parent_id IS NULL)
+t.llm_token_count_prompt, t.llm_token_count_completion
 FROM experiment_runs r
+LEFT JOIN traces t ON t.trace_id = r.trace_id
 JOIN experiments_dataset_examples s ON s.experiment_id = r.experiment_id AND s.dataset_example_id = r.dataset_example_id
 JOIN dataset_examples e ON e.id = s.dataset_example_id
 JOIN dataset_example_revisions v ON v.id = s.dataset_example_revision_id
